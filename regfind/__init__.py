@@ -1,0 +1,39 @@
+"""regfind: find the regulatory elements that drive a gene's expression with Seq2Exp.
+
+The public API is re-exported here. Heavy modules (torch, the model) are imported lazily on
+first attribute access so that ``import regfind`` and the CLI start fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("regfind")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+_LAZY = {
+    "load_model": "regfind.model.checkpoint",
+    "save_model": "regfind.model.checkpoint",
+    "Seq2Exp": "regfind.model.seq2exp",
+    "Seq2ExpConfig": "regfind.model.config",
+    "Seq2ExpOutput": "regfind.model.seq2exp",
+}
+
+__all__ = sorted(["__version__", *_LAZY])
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'regfind' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,46 @@
+"""regfind's command line: a thin click shell over the Python API.
+
+Each sub-command lives in its own module of this package and imports heavy dependencies
+(torch, the model, readers) inside the command body, so ``regfind --help`` and
+``regfind --version`` stay fast. Library errors (:class:`regfind.errors.RegfindError`) become one
+clear line on stderr and exit status 1; usage errors exit with status 2 as click does.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from regfind import __version__
+from regfind.errors import RegfindError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="regfind")
+def cli() -> None:
+    """Find the regulatory elements that drive a gene's expression with Seq2Exp."""
+
+
+def _register() -> None:
+    from regfind.cli import model_cmd
+
+    cli.add_command(model_cmd.model)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn regfind errors into one line on stderr and exit status 1."""
+    try:
+        cli.main(args=argv, prog_name="regfind", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RegfindError as exc:
+        click.echo(f"regfind: error: {exc}", err=True)
+        sys.exit(1)
