@@ -1,0 +1,147 @@
+"""The Caduceus / BiMamba backbone in pure PyTorch (spec section 2).
+
+Parameter names and shapes follow the official modules exactly, so an official state_dict
+(prefix ``model.`` stripped) loads strictly into :class:`Caduceus`:
+
+``backbone.layers.{l}.mixer.mamba_{fwd,rev}.{A_log, D, in_proj.weight, conv1d.weight,
+conv1d.bias, x_proj.weight, dt_proj.weight, dt_proj.bias, out_proj.weight}``,
+``backbone.layers.{l}.norm.weight`` and ``backbone.norm_f.weight``.
+
+All tensors are [B, L, C] (batch, sequence, channels), float32.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from regfind.model.config import Seq2ExpConfig
+from regfind.model.scan import Backend, selective_scan
+
+
+class RMSNorm(nn.Module):
+    """``x / sqrt(mean_c(x**2) + eps) * weight`` over the last axis (no bias)."""
+
+    def __init__(self, d_model: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d_model))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise ``x`` [..., C]."""
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class Mamba(nn.Module):
+    """One direction of a Mamba mixer: the parameters and the part after ``in_proj``.
+
+    The input projection and the output projection are applied by :class:`BiMamba`, once for
+    both directions (they are tied), so :meth:`mix` maps the ``x``/``z`` halves of ``in_proj``'s
+    output [B, L, d_inner] to the gated scan output [B, L, d_inner].
+    """
+
+    def __init__(self, cfg: Seq2ExpConfig) -> None:
+        super().__init__()
+        d_inner, n = cfg.d_inner, cfg.d_state
+        self.dt_rank = cfg.dt_rank
+        self.d_state = n
+        self.in_proj = nn.Linear(cfg.d_model, 2 * d_inner, bias=False)
+        self.conv1d = nn.Conv1d(d_inner, d_inner, cfg.d_conv, groups=d_inner,
+                                padding=cfg.d_conv - 1, bias=True)
+        self.x_proj = nn.Linear(d_inner, cfg.dt_rank + 2 * n, bias=False)
+        self.dt_proj = nn.Linear(cfg.dt_rank, d_inner, bias=True)
+        a = torch.arange(1, n + 1, dtype=torch.float32).repeat(d_inner, 1)
+        self.A_log = nn.Parameter(torch.log(a))
+        self.D = nn.Parameter(torch.ones(d_inner))
+        self.out_proj = nn.Linear(d_inner, cfg.d_model, bias=False)
+        self._init_dt(cfg)
+
+    def _init_dt(self, cfg: Seq2ExpConfig) -> None:
+        """Mamba's initial step sizes (log-uniform in [1e-3, 0.1]); checkpoints override them."""
+        std = cfg.dt_rank ** -0.5
+        nn.init.uniform_(self.dt_proj.weight, -std, std)
+        dt = torch.exp(torch.rand(cfg.d_inner) * (math.log(0.1) - math.log(1e-3))
+                       + math.log(1e-3)).clamp(min=1e-4)
+        with torch.no_grad():
+            self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
+
+    def mix(self, x: torch.Tensor, z: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
+        """Causal conv, selective scan and gate; ``x``, ``z`` [B, L, d_inner]."""
+        length = x.shape[1]
+        u = F.silu(self.conv1d(x.transpose(1, 2))[..., :length]).transpose(1, 2)
+        x_dbl = self.x_proj(u)
+        dt_low, b, c = torch.split(x_dbl, [self.dt_rank, self.d_state, self.d_state], dim=-1)
+        delta = F.softplus(F.linear(dt_low, self.dt_proj.weight) + self.dt_proj.bias)
+        a = -torch.exp(self.A_log.float())
+        return selective_scan(u.contiguous(), delta.contiguous(), a, b.contiguous(),
+                              c.contiguous(), self.D.float(), z.contiguous(), backend=backend)
+
+
+class BiMamba(nn.Module):
+    """Bidirectional "add" wrapper: ``fwd(x) + flip(rev(flip(x)))`` with tied projections.
+
+    ``mamba_rev.in_proj.weight`` and ``mamba_rev.out_proj.weight`` are the same Parameter
+    objects as ``mamba_fwd``'s (they appear under both names in the state_dict). Because both
+    projections are linear, bias-free and tied, ``in_proj`` and ``out_proj`` run once per layer
+    instead of once per direction; the result is the same up to float rounding.
+    """
+
+    def __init__(self, cfg: Seq2ExpConfig) -> None:
+        super().__init__()
+        self.mamba_fwd = Mamba(cfg)
+        self.mamba_rev = Mamba(cfg)
+        self.mamba_rev.in_proj.weight = self.mamba_fwd.in_proj.weight
+        self.mamba_rev.out_proj.weight = self.mamba_fwd.out_proj.weight
+
+    def forward(self, hidden: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
+        """Mix ``hidden`` [B, L, d_model] in both directions; returns [B, L, d_model]."""
+        x, z = self.mamba_fwd.in_proj(hidden).chunk(2, dim=-1)
+        g = self.mamba_fwd.mix(x, z, backend)
+        g_rev = self.mamba_rev.mix(x.flip(1), z.flip(1), backend)
+        return self.mamba_fwd.out_proj(g + g_rev.flip(1))
+
+
+class Block(nn.Module):
+    """Pre-norm residual block: ``residual += hidden``; ``hidden = mixer(norm(residual))``."""
+
+    def __init__(self, cfg: Seq2ExpConfig) -> None:
+        super().__init__()
+        self.mixer = BiMamba(cfg)
+        self.norm = RMSNorm(cfg.d_model, cfg.norm_epsilon)
+
+    def forward(self, hidden: torch.Tensor, residual: torch.Tensor | None,
+                backend: Backend = "auto") -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the new ``(hidden, residual)``, each [B, L, d_model]."""
+        residual = hidden if residual is None else hidden + residual
+        return self.mixer(self.norm(residual), backend), residual
+
+
+class Backbone(nn.Module):
+    """``layers`` blocks and the final RMSNorm ``norm_f``."""
+
+    def __init__(self, cfg: Seq2ExpConfig, n_layer: int) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(Block(cfg) for _ in range(n_layer))
+        self.norm_f = RMSNorm(cfg.d_model, cfg.norm_epsilon)
+
+    def forward(self, hidden: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
+        """Run the stack on embeddings [B, L, d_model]; returns ``norm_f(hidden + residual)``."""
+        residual = None
+        for layer in self.layers:
+            hidden, residual = layer(hidden, residual, backend)
+        return self.norm_f(hidden + residual if residual is not None else hidden)
+
+
+class Caduceus(nn.Module):
+    """A Caduceus BiMamba stack without token embeddings (input: embeddings [B, L, d_model])."""
+
+    def __init__(self, cfg: Seq2ExpConfig, n_layer: int) -> None:
+        super().__init__()
+        self.backbone = Backbone(cfg, n_layer)
+
+    def forward(self, inputs_embeds: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
+        """Return the final normalised hidden states [B, L, d_model]."""
+        return self.backbone(inputs_embeds, backend)
