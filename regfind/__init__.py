@@ -16,6 +16,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 _LAZY = {
+    "Locus": "regfind.coords",
     "load_model": "regfind.model.checkpoint",
     "save_model": "regfind.model.checkpoint",
     "Seq2Exp": "regfind.model.seq2exp",

@@ -26,6 +26,12 @@ def _register() -> None:
     from regfind.cli import model_cmd
 
     cli.add_command(model_cmd.model)
+    from regfind.cli import profiles_cmd
+
+    cli.add_command(profiles_cmd.profiles)
+    from regfind.cli import peaks_cmd
+
+    cli.add_command(peaks_cmd.peaks)
 
 
 _register()

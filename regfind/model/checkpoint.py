@@ -149,8 +149,15 @@ def _official_allow_list() -> list[Any]:
     """Classes an official checkpoint's pickle may build besides tensors (OmegaConf config)."""
     from omegaconf import DictConfig, ListConfig
     from omegaconf.base import ContainerMetadata, Metadata
-    from omegaconf.nodes import (AnyNode, BooleanNode, BytesNode, FloatNode, IntegerNode,
-                                 PathNode, StringNode)
+    from omegaconf.nodes import (
+        AnyNode,
+        BooleanNode,
+        BytesNode,
+        FloatNode,
+        IntegerNode,
+        PathNode,
+        StringNode,
+    )
 
     return [DictConfig, ListConfig, ContainerMetadata, Metadata, AnyNode, StringNode,
             IntegerNode, FloatNode, BooleanNode, BytesNode, PathNode, typing.Any,
@@ -167,10 +174,14 @@ def read_official(path: str | os.PathLike[str]) -> dict[str, Any]:
         with torch.serialization.safe_globals(_official_allow_list()):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
+        refused = _refused_global(str(exc))
+        if refused is None:
+            raise CheckpointError(f"cannot read checkpoint {path}: not a valid torch "
+                                  "checkpoint (corrupt, truncated or another format)") from None
         raise UnsafeCheckpointError(
-            f"refused to load {path}: it tries to unpickle objects outside regfind's allow-list "
-            f"(tensors and OmegaConf configuration only). {_first_line(exc)} Only load "
-            "checkpoints from sources you trust; regfind never loads with weights_only=False."
+            f"refused to load {path}: its pickle asks for {refused}, which is outside regfind's "
+            "allow-list (tensors and the OmegaConf configuration only). regfind never loads "
+            "checkpoints with weights_only=False; if the file is genuine, report its origin."
         ) from None
     except (RuntimeError, OSError, EOFError, ValueError) as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: {_first_line(exc)}") from None
@@ -310,6 +321,12 @@ def _resolve_device(device: str | torch.device | None) -> torch.device:
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def _refused_global(message: str) -> str | None:
+    """Return the global that weights-only unpickling refused (None for other errors)."""
+    match = re.search(r"GLOBAL ([\w.]+)", message)
+    return match.group(1) if match else None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -130,7 +130,7 @@ class Seq2Exp(nn.Module):
 
     def _mask(self, x_gen: torch.Tensor, signals: torch.Tensor,
               blacklist: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Combined Beta and the mask drawn (training) or taken (evaluation) from it."""
+        """Return the mask and the combined Beta (mask drawn in training, taken in evaluation)."""
         logits = self.mask_output(self.generator(x_gen, self.scan_backend))
         alpha, beta = self._combined_beta(logits, signals)
         mask = self._sample_mask(alpha, beta) if self.training else self._test_mask(alpha, beta)
@@ -248,5 +248,5 @@ def kl_to_marginal(alpha: torch.Tensor, beta: torch.Tensor, config: Seq2ExpConfi
 
 
 def n_parameters(model: nn.Module) -> int:
-    """Number of unique parameter scalars (tied tensors counted once)."""
+    """Count unique parameter scalars (tied tensors counted once)."""
     return sum(math.prod(p.shape) for p in model.parameters())

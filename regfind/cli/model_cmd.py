@@ -1,0 +1,48 @@
+"""``regfind model info|convert``: inspect and convert Seq2Exp checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def model() -> None:
+    """Inspect and convert Seq2Exp checkpoints (official .ckpt or regfind's format)."""
+
+
+@model.command()
+@click.argument("checkpoint", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def info(checkpoint: Path, as_json: bool) -> None:
+    """Print the variant, dimensions, window, cell type and training config of CHECKPOINT."""
+    from regfind.model.describe import describe
+
+    summary = describe(checkpoint)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True, default=str))
+        return
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for sub, sub_value in value.items():
+                click.echo(f"  {sub}: {sub_value}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@model.command()
+@click.argument("checkpoint", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Directory to write (model.safetensors + model.json).")
+def convert(checkpoint: Path, output: Path) -> None:
+    """Convert CHECKPOINT (strictly loaded) to regfind's safetensors format in OUTPUT."""
+    from regfind.model.checkpoint import load_model, save_model
+
+    loaded = load_model(checkpoint, device="cpu")
+    provenance = {"converted_from": str(checkpoint), **loaded.source}
+    save_model(loaded, output, provenance=provenance)
+    click.echo(f"wrote {output} ({loaded.config.variant} variant, "
+               f"sha256 of source {loaded.source['sha256'][:16]}...)")

@@ -1,0 +1,241 @@
+"""Gene annotation: find a gene's chromosome, strand and TSS by symbol or Ensembl ID.
+
+Three formats are read (plain or gzip):
+
+* **GTF** (GENCODE / Ensembl). GTF is 1-based and closed; regfind converts at this edge. The TSS
+  is the gene's 5' end on its strand: ``start - 1`` (0-based) on +, ``end - 1`` on −. Without
+  ``gene`` lines the gene spans its transcripts. Exons and CDS of each transcript are kept for
+  the approximate gene features (:mod:`regfind.io.features`).
+* **ABC-style BED** ``chr start end name score strand [Ensembl_ID gene_type ...]``, e.g.
+  ``CollapsedGeneBounds.hg38.TSS500bp.bed``. When every row has the same width (a TSS ± w
+  file) the TSS is the row's centre ``start + (end - start) // 2``; this equals ABC's ``tss``
+  column, which is what the official pipeline centres windows on (on − strand genes it is one
+  base right of the 0-based 5' base). Otherwise rows are gene bodies and the TSS is the 5' base.
+* **ABC GeneList** (tab-separated with a header holding ``chr``, ``tss`` and ``name`` or
+  ``symbol``), the gene list of the GeneExp dataset; ``tss`` is used as given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regfind.errors import DataError
+
+__all__ = ["Annotation", "Gene", "Transcript", "read_annotation"]
+
+_ATTR = re.compile(r'(\S+)\s+"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One transcript's structure (0-based half-open, + strand coordinates).
+
+    ``exons`` and ``cds`` are sorted tuples of ``(start, end)``.
+    """
+
+    transcript_id: str
+    strand: str
+    exons: tuple[tuple[int, int], ...]
+    cds: tuple[tuple[int, int], ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gene:
+    """A gene as found in an annotation.
+
+    Attributes
+    ----------
+    gene_id : str
+        Ensembl ID as written in the file (with version if it has one); may be ''.
+    name : str
+        Gene symbol; may equal ``gene_id`` when the file has no symbols.
+    chrom : str
+        Chromosome as spelled in the annotation file.
+    tss : int
+        0-based TSS (see the module docstring for each format's rule).
+    strand : {'+', '-', '.'}
+    gene_type : str
+    transcripts : tuple of Transcript
+        Only from GTF files.
+    """
+
+    gene_id: str
+    name: str
+    chrom: str
+    tss: int
+    strand: str
+    gene_type: str = ""
+    transcripts: tuple[Transcript, ...] = field(default=(), repr=False)
+
+    @property
+    def label(self) -> str:
+        """``name`` if set, else ``gene_id``."""
+        return self.name or self.gene_id
+
+    def describe(self) -> str:
+        """One line for messages: ``NAME (ENSG…) chrom:tss strand``."""
+        return f"{self.name} ({self.gene_id or 'no ID'}) {self.chrom}:{self.tss} {self.strand}"
+
+
+def _strip_version(gene_id: str) -> str:
+    return gene_id.split(".")[0].upper() if gene_id.upper().startswith("ENS") else gene_id.upper()
+
+
+class Annotation:
+    """Genes of one annotation file, indexed by symbol and Ensembl ID.
+
+    Use :func:`read_annotation` to build one from a file.
+    """
+
+    def __init__(self, genes: list[Gene], path: str | Path) -> None:
+        self.path = Path(path)
+        self.genes = genes
+        self._by_id: dict[str, list[Gene]] = {}
+        self._by_name: dict[str, list[Gene]] = {}
+        self._by_lower: dict[str, list[Gene]] = {}
+        for g in genes:
+            if g.gene_id:
+                self._by_id.setdefault(_strip_version(g.gene_id), []).append(g)
+            if g.name:
+                self._by_name.setdefault(g.name, []).append(g)
+                self._by_lower.setdefault(g.name.lower(), []).append(g)
+
+    def __len__(self) -> int:
+        return len(self.genes)
+
+    def __iter__(self) -> Iterator[Gene]:
+        return iter(self.genes)
+
+    def __repr__(self) -> str:
+        return f"Annotation({str(self.path)!r}, {len(self.genes)} genes)"
+
+    def lookup(self, query: str) -> Gene:
+        """Find one gene by symbol or Ensembl ID (with or without version).
+
+        Symbols are matched exactly first, then case-insensitively.
+
+        Raises
+        ------
+        DataError
+            Unknown gene (with close matches suggested) or an ambiguous symbol (with the
+            candidates listed and the advice to use the Ensembl ID).
+        """
+        q = query.strip()
+        hits = self._by_id.get(_strip_version(q)) if q.upper().startswith("ENS") else None
+        hits = hits or self._by_name.get(q) or self._by_lower.get(q.lower())
+        if not hits:
+            raise DataError(self._unknown_message(q))
+        if len(hits) > 1:
+            listed = "; ".join(g.describe() for g in hits[:10])
+            raise DataError(
+                f"gene {q!r} is ambiguous in {self.path}: {len(hits)} genes match ({listed}); "
+                "give the Ensembl ID instead"
+            )
+        return hits[0]
+
+    def _unknown_message(self, q: str) -> str:
+        pool = list(self._by_name) + [g.gene_id for g in self.genes if g.gene_id]
+        close = difflib.get_close_matches(q, pool, n=5, cutoff=0.6)
+        if not close:
+            close = difflib.get_close_matches(q.upper(), [p.upper() for p in pool], n=5)
+        hint = f"; close matches: {', '.join(close)}" if close else ""
+        return (
+            f"gene {q!r} is not in annotation {self.path} ({len(self.genes)} genes){hint}; "
+            "use a symbol or an Ensembl ID from that file"
+        )
+
+
+def read_annotation(path: str | Path) -> Annotation:
+    """Read a GTF, an ABC-style gene/TSS BED or an ABC GeneList (plain or gzip).
+
+    The format is detected from the content: 9 tab-separated columns with a ``key "value"``
+    attribute column → GTF; a header line with ``chr`` and ``tss`` columns → GeneList;
+    otherwise BED.
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, malformed lines, or no genes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"annotation {path} does not exist; check the 'annotation' path")
+    try:
+        lines = _read_lines(path)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise DataError(f"cannot read annotation {path}: {exc}") from exc
+    body = [ln for ln in lines if ln.strip() and not ln.startswith(("#!", "##", "track"))]
+    if not body:
+        raise DataError(f"annotation {path} holds no genes")
+    first = body[0].rstrip("\n").split("\t")
+    if len(first) >= 9 and _ATTR.search(first[8]):
+        from regfind.io._gtf import parse_gtf
+
+        genes = parse_gtf(body, path)
+    elif {"chr", "tss"} <= {c.strip().lstrip("#") for c in first}:
+        genes = _parse_genelist(body, path)
+    else:
+        genes = _parse_bed(body, path)
+    if not genes:
+        raise DataError(f"annotation {path} holds no genes")
+    return Annotation(genes, path)
+
+
+def _read_lines(path: Path) -> list[str]:
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    with opener(path, "rt") as fh:
+        return fh.readlines()
+
+
+def _parse_bed(lines: list[str], path: Path) -> list[Gene]:
+    rows = []
+    for lineno, line in enumerate(lines, 1):
+        if line.startswith("#"):
+            continue
+        f = line.rstrip("\n").split("\t")
+        try:
+            chrom, start, end, name, strand = f[0], int(f[1]), int(f[2]), f[3], f[5]
+        except (IndexError, ValueError) as exc:
+            raise DataError(
+                f"{path}: line {lineno} is not 'chr start end name score strand ...': "
+                f"{line.strip()[:60]!r}"
+            ) from exc
+        rows.append((chrom, start, end, name, strand, f[6] if len(f) > 6 else "",
+                     f[7] if len(f) > 7 else ""))
+    same_width = len({r[2] - r[1] for r in rows}) == 1
+    genes = []
+    for chrom, start, end, name, strand, gid, gtype in rows:
+        if same_width:
+            tss = start + (end - start) // 2
+        else:
+            tss = end - 1 if strand == "-" else start
+        genes.append(Gene(gid, name, chrom, tss, strand if strand in "+-" else ".", gtype))
+    return genes
+
+
+def _parse_genelist(lines: list[str], path: Path) -> list[Gene]:
+    header = [c.strip().lstrip("#") for c in lines[0].rstrip("\n").split("\t")]
+    col = {c: i for i, c in enumerate(header)}
+    name_col = "name" if "name" in col else "symbol"
+    if name_col not in col:
+        raise DataError(f"gene list {path} has no 'name' or 'symbol' column (has {header})")
+    genes = []
+    for lineno, line in enumerate(lines[1:], 2):
+        f = line.rstrip("\n").split("\t")
+        try:
+            tss = int(float(f[col["tss"]]))
+            chrom, name = f[col["chr"]], f[col[name_col]]
+        except (IndexError, ValueError) as exc:
+            raise DataError(f"{path}: line {lineno} has no integer 'tss'") from exc
+        strand = f[col["strand"]] if "strand" in col else "."
+        ens = next((x for x in f if x.upper().startswith("ENSG")), "")
+        genes.append(Gene(ens, name, chrom, tss, strand if strand in "+-" else "."))
+    return genes

@@ -1,0 +1,114 @@
+"""Chromosome names across files: ``chr8`` / ``8`` / ``CHR8`` aliasing and length checks.
+
+Files from one genome build often spell chromosomes differently (UCSC ``chr8`` vs Ensembl
+``8``; ``chrM`` vs ``MT``). A name is matched exactly first; otherwise by its *alias key*
+(lower-cased, without a ``chr`` prefix, ``m`` → ``mt``). A unique alias match is used and
+stated with a :class:`~regfind.errors.RegfindWarning`; none or several raise
+:class:`~regfind.errors.GenomeMismatchError` naming both files.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+
+from regfind.errors import GenomeMismatchError, RegfindWarning
+
+__all__ = ["alias_key", "check_lengths", "resolve_chrom"]
+
+
+def alias_key(name: str) -> str:
+    """Return the spelling-independent key of a chromosome name (``'CHR8'`` → ``'8'``)."""
+    key = name.strip().lower()
+    if key.startswith("chr"):
+        key = key[3:]
+    return "mt" if key == "m" else key
+
+
+def resolve_chrom(
+    name: str,
+    available: Iterable[str],
+    *,
+    file: object,
+    reference: object = "the request",
+    missing_ok: bool = False,
+) -> str | None:
+    """Return how ``file`` spells the chromosome that ``reference`` calls ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Chromosome name as given by ``reference`` (usually the genome FASTA).
+    available : iterable of str
+        Chromosome names present in ``file``.
+    file, reference : path or str
+        Used in messages only.
+    missing_ok : bool, default False
+        Return ``None`` instead of raising when ``file`` has no such chromosome (for sparse
+        files such as a blacklist BED).
+
+    Returns
+    -------
+    str or None
+        The name to use with ``file``.
+
+    Raises
+    ------
+    GenomeMismatchError
+        No chromosome (and ``missing_ok`` is false) or several chromosomes match.
+    """
+    names = list(available)
+    if name in names:
+        return name
+    matches = [n for n in names if alias_key(n) == alias_key(name)]
+    if len(matches) == 1:
+        warnings.warn(
+            f"chromosome {name!r} of {reference} is called {matches[0]!r} in {file}; "
+            f"using {matches[0]!r}",
+            RegfindWarning,
+            stacklevel=2,
+        )
+        return matches[0]
+    if len(matches) > 1:
+        raise GenomeMismatchError(
+            f"chromosome {name!r} of {reference} matches several chromosomes of {file}: "
+            f"{', '.join(sorted(matches))}; rename them so that one spelling is used"
+        )
+    if missing_ok:
+        return None
+    shown = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
+    raise GenomeMismatchError(
+        f"chromosome {name!r} of {reference} is not in {file} (it has: {shown or 'none'}); "
+        "check that both files come from the same genome build"
+    )
+
+
+def check_lengths(
+    sizes: Mapping[str, int],
+    file: object,
+    reference_sizes: Mapping[str, int],
+    reference: object,
+) -> None:
+    """Raise if chromosomes shared by two files (after aliasing) differ in length.
+
+    Parameters
+    ----------
+    sizes, reference_sizes : mapping of str to int
+        Chromosome lengths in bp of ``file`` and of ``reference``.
+    file, reference : path or str
+        Used in the message.
+
+    Raises
+    ------
+    GenomeMismatchError
+        Naming the first chromosome whose lengths disagree and both files.
+    """
+    ref_by_key = {alias_key(k): (k, v) for k, v in reference_sizes.items()}
+    for chrom, length in sizes.items():
+        hit = ref_by_key.get(alias_key(chrom))
+        if hit is not None and int(hit[1]) != int(length):
+            raise GenomeMismatchError(
+                f"chromosome {chrom!r} is {length} bp in {file} but {hit[0]!r} is {hit[1]} bp "
+                f"in {reference}: the files come from different genome builds; use files of "
+                "one build (for example all hg38)"
+            )

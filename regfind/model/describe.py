@@ -1,0 +1,77 @@
+"""A human-readable summary of a checkpoint (``regfind model info``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from regfind.model.checkpoint import load_model, official_config, read_official
+from regfind.model.seq2exp import n_parameters
+
+_TRAINING_KEYS = {
+    "optimizer": ("lr", "weight_decay", "betas"),
+    "trainer": ("max_steps", "precision", "gradient_clip_val"),
+    "dataset": ("cell_type", "seq_range", "batch_size", "k_fold", "blacklist_ver", "expr_type"),
+    "task": ("_name_",),
+}
+
+
+def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Summarise a checkpoint: variant, sizes, window, cell type, training configuration.
+
+    The checkpoint is loaded strictly (so a summary is only printed for a usable file). For an
+    official checkpoint the training settings are read from the stored hyper-parameters
+    without resolving any interpolation.
+
+    Returns
+    -------
+    dict
+        Plain values, in display order.
+    """
+    model = load_model(path, device="cpu")
+    cfg = model.config
+    summary: dict[str, Any] = {
+        "path": str(path),
+        "format": model.source["format"],
+        "sha256": model.source["sha256"],
+        "variant": f"Seq2Exp-{cfg.variant}",
+        "cell_type": cfg.cell_type or "unknown",
+        "window_bp": cfg.seq_range,
+        "promoter_bp": cfg.center_len,
+        "d_model": cfg.d_model,
+        "layers": f"generator {cfg.gen_n_layer}, predictor {cfg.enc_n_layer}"
+                  + (" (shared)" if cfg.enc_prd_ps else ""),
+        "parameters": n_parameters(model),
+        "mask": _mask_summary(cfg),
+    }
+    if model.source["format"] == "lightning":
+        summary["training"] = _training_summary(Path(path))
+    else:
+        summary["provenance"] = model.source.get("provenance", {})
+    return summary
+
+
+def _mask_summary(cfg: Any) -> str:
+    rule = "Beta mean" if cfg.variant == "soft" else f"Beta mean >= {cfg.sample_threshold}"
+    return (f"{rule}; prior_scale_factor {cfg.prior_scale_factor}, beta_min {cfg.beta_min}, "
+            f"marginal Beta mean {cfg.marginal_mean}")
+
+
+def _training_summary(path: Path) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    ckpt = read_official(path)
+    hp = ckpt["hyper_parameters"]
+    official_config(hp, source=str(path))  # validates that model.config is safe to resolve
+    out: dict[str, Any] = {"global_step": ckpt.get("global_step"), "epoch": ckpt.get("epoch"),
+                           "lightning": ckpt.get("pytorch-lightning_version")}
+    for section, keys in _TRAINING_KEYS.items():
+        node = hp.get(section)
+        if node is None:
+            continue
+        raw = OmegaConf.to_container(node, resolve=False)
+        for key in keys:
+            if key in raw:
+                out[f"{section}.{key}"] = raw[key]
+    return out

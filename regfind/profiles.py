@@ -1,0 +1,207 @@
+"""Data profiles: named bindings of a genome and its cell types to files (TOML).
+
+The profiles file is found, in order, from the ``config`` argument (``--config``), the
+``REGFIND_CONFIG`` environment variable, or ``profiles.toml`` in the user config directory
+(``platformdirs.user_config_dir('regfind')``). Relative paths are relative to the file; ``~``
+is expanded. Example::
+
+    [profiles.hg38]
+    fasta = "/data/hg38/hg38.fa"
+    annotation = "/data/gencode.v44.annotation.gtf.gz"
+    blacklist = "/data/hg38-blacklist.bed.gz"        # optional
+
+    [profiles.hg38.cells.K562]
+    h3k27ac = "/data/K562/ENCFF465GBD.bigWig"
+    dnase = "/data/K562/ENCFF414OGC.bigWig"
+    hic = "/data/K562/4DNFITUOMFUQ.hic"   # .cool/.mcool/.hic, a GeneExp HiC/K562 folder, "powerlaw"
+    hic_resolution = 5000                 # optional
+    hic_normalization = "VC"              # optional
+    gene_features = "/data/GM12878_K562_18377_gene_expr_fromXpresso.csv"   # optional
+    model = "seq2exp-hard-k562"           # optional
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from regfind.errors import ConfigError
+
+if TYPE_CHECKING:
+    from regfind.inputs import Sources
+
+__all__ = ["CellType", "Profile", "config_path", "get_profile", "load_profiles"]
+
+_GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes")
+_CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features")
+_CELL_KEYS = (*_CELL_FILES, "hic_resolution", "hic_normalization", "model")
+
+
+@dataclass(frozen=True)
+class CellType:
+    """Files and settings of one cell type (paths absolute; ``hic`` may be 'powerlaw')."""
+
+    name: str
+    h3k27ac: Path
+    dnase: Path
+    hic: Path | str = "powerlaw"
+    gene_features: Path | None = None
+    hic_resolution: int = 5000
+    hic_normalization: str = "VC"
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A genome (FASTA, annotation, blacklist) and its cell types, from a profiles file."""
+
+    name: str
+    source: Path
+    fasta: Path
+    annotation: Path | None = None
+    blacklist: Path | None = None
+    chrom_sizes: Path | None = None
+    cells: dict[str, CellType] = field(default_factory=dict)
+
+    def cell(self, name: str) -> CellType:
+        """Return a cell type by name (case-insensitive)."""
+        for key, cell in self.cells.items():
+            if key.lower() == name.lower():
+                return cell
+        raise ConfigError(
+            f"profile {self.name!r} in {self.source} has no cell type {name!r} (has "
+            f"{', '.join(self.cells) or 'none'}); add [profiles.{self.name}.cells.{name}]"
+        )
+
+    def files(self) -> list[tuple[str, Path]]:
+        """Every file the profile names, as ``(label, path)``."""
+        out = [(k, getattr(self, k)) for k in _GENOME_FILES if getattr(self, k) is not None]
+        for cell in self.cells.values():
+            for k in _CELL_FILES:
+                value = getattr(cell, k)
+                if isinstance(value, Path):
+                    out.append((f"{cell.name}.{k}", value))
+        return out
+
+    def check_files(self) -> list[tuple[str, Path, str]]:
+        """Return ``(label, path, status)`` per file; status 'ok', 'MISSING' or 'UNREADABLE'."""
+        out = []
+        for label, path in self.files():
+            if not path.exists():
+                status = "MISSING"
+            elif not os.access(path, os.R_OK):
+                status = "UNREADABLE"
+            else:
+                status = "ok"
+            out.append((label, path, status))
+        return out
+
+    def sources(self, cell: str) -> Sources:
+        """Open the files of the genome and one cell type."""
+        from regfind.inputs import Sources
+
+        c = self.cell(cell)
+        return Sources(self.fasta, annotation=self.annotation, blacklist=self.blacklist,
+                       h3k27ac=c.h3k27ac, dnase=c.dnase, hic=c.hic, features=c.gene_features,
+                       cell=c.name, hic_resolution=c.hic_resolution,
+                       hic_normalization=c.hic_normalization)
+
+
+def config_path(config: str | Path | None = None) -> Path:
+    """Return the profiles file to use (argument, ``REGFIND_CONFIG``, user config dir)."""
+    if config is not None:
+        return Path(config).expanduser()
+    env = os.environ.get("REGFIND_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("regfind")) / "profiles.toml"
+
+
+def load_profiles(config: str | Path | None = None) -> dict[str, Profile]:
+    """Read all profiles of the profiles file.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not valid TOML, or a profile lacks a required key.
+    """
+    path = config_path(config)
+    if not path.is_file():
+        raise ConfigError(
+            f"no profiles file at {path}; create it (see docs/inputs.md) or pass --config / "
+            "set REGFIND_CONFIG"
+        )
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"profiles file {path} is not valid TOML: {exc}") from exc
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict) or not profiles:
+        raise ConfigError(f"profiles file {path} has no [profiles.<name>] table")
+    return {name: _profile(name, body, path) for name, body in profiles.items()}
+
+
+def get_profile(name: str | None = None, config: str | Path | None = None) -> Profile:
+    """Return one profile; ``name`` may be omitted when the file has exactly one."""
+    profiles = load_profiles(config)
+    if name is None:
+        if len(profiles) == 1:
+            return next(iter(profiles.values()))
+        raise ConfigError(f"several profiles ({', '.join(profiles)}); choose one with profile=")
+    if name not in profiles:
+        raise ConfigError(
+            f"no profile {name!r} in {config_path(config)} (has {', '.join(profiles)})"
+        )
+    return profiles[name]
+
+
+def _path(value: Any, base: Path, where: str) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a non-empty path string, got {value!r}")
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _profile(name: str, body: Any, source: Path) -> Profile:
+    where = f"{source}: [profiles.{name}]"
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(body) - {*_GENOME_FILES, "cells"}
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; allowed: "
+                          f"{', '.join(_GENOME_FILES)}, cells")
+    if "fasta" not in body:
+        raise ConfigError(f"{where} lacks 'fasta' (the genome FASTA path)")
+    base = source.parent
+    files = {k: _path(body[k], base, f"{where} {k}") for k in _GENOME_FILES if k in body}
+    cells = {c: _cell(c, v, base, f"{where}.cells.{c}") for c, v in body.get("cells", {}).items()}
+    return Profile(name, source, cells=cells, **files)
+
+
+def _cell(name: str, body: Any, base: Path, where: str) -> CellType:
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(body) - set(_CELL_KEYS)
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; allowed: "
+                          f"{', '.join(_CELL_KEYS)}")
+    for key in ("h3k27ac", "dnase"):
+        if key not in body:
+            raise ConfigError(f"{where} lacks {key!r} (a bigWig path)")
+    hic = body.get("hic", "powerlaw")
+    return CellType(
+        name,
+        h3k27ac=_path(body["h3k27ac"], base, f"{where} h3k27ac"),
+        dnase=_path(body["dnase"], base, f"{where} dnase"),
+        hic=hic if hic == "powerlaw" else _path(hic, base, f"{where} hic"),
+        gene_features=(_path(body["gene_features"], base, f"{where} gene_features")
+                       if "gene_features" in body else None),
+        hic_resolution=int(body.get("hic_resolution", 5000)),
+        hic_normalization=str(body.get("hic_normalization", "VC")),
+        model=body.get("model"),
+    )

@@ -1,0 +1,18 @@
+"""Shared fixtures: the official-format checkpoint fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+OFFICIAL = SHARED / "fixtures" / "seq2exp_official"
+
+
+@pytest.fixture(scope="session")
+def official_dir() -> Path:
+    """Folder of the official-format checkpoints and their expected outputs."""
+    if not (OFFICIAL / "tiny_soft.ckpt").exists():
+        pytest.skip(f"official checkpoint fixtures not found at {OFFICIAL} (../shared is absent)")
+    return OFFICIAL

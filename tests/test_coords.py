@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+
+from regfind.coords import DEFAULT_WINDOW, Locus
+from regfind.errors import CoordinateError
+
+
+def test_default_window_is_official():
+    loc = Locus.around_tss("chr8", 127_736_068, 145_138_636, gene="MYC")
+    assert DEFAULT_WINDOW == 200_000
+    assert (loc.start, loc.end) == (127_636_068, 127_836_068)
+    assert loc.tss_index == 100_000
+    assert loc.promoter_slice() == slice(99_000, 101_000)
+    assert not loc.is_padded
+    assert loc.on_chrom == slice(0, 200_000)
+
+
+def test_mid_chromosome_maps():
+    loc = Locus.around_tss("c", 500, 1000, window=200)
+    assert (loc.start, loc.end, loc.tss_index) == (400, 600, 100)
+    assert loc.to_genome([0, 100, 199]).tolist() == [400, 500, 599]
+    assert loc.to_window([400, 500, 599]).tolist() == [0, 100, 199]
+    s, e = loc.interval_to_genome([0, 10], [5, 200])
+    assert s.tolist() == [400, 410] and e.tolist() == [405, 600]
+    assert (loc.pad_left, loc.pad_right) == (0, 0)
+    assert loc.region == "c:400-600"
+
+
+def test_round_trip_is_identity():
+    loc = Locus.around_tss("c", 37, 90, window=200)
+    idx = np.arange(200)
+    assert np.array_equal(loc.to_window(loc.to_genome(idx)), idx)
+
+
+def test_left_end():
+    loc = Locus.around_tss("c", 30, 1000, window=200)
+    assert (loc.start, loc.end) == (-70, 130)
+    assert (loc.clipped_start, loc.clipped_end) == (0, 130)
+    assert (loc.pad_left, loc.pad_right) == (70, 0)
+    assert loc.on_chrom == slice(70, 200)
+    assert loc.to_genome(70) == 0
+    s, e = loc.interval_to_genome([0, 60, 150], [50, 80, 200])
+    assert s.tolist() == [0, 0, 80] and e.tolist() == [0, 10, 130]  # first one is empty
+
+
+def test_right_end():
+    loc = Locus.around_tss("c", 950, 1000, window=200)
+    assert (loc.start, loc.end) == (850, 1050)
+    assert (loc.pad_left, loc.pad_right) == (0, 50)
+    assert loc.on_chrom == slice(0, 150)
+    assert loc.to_window(999) == 149
+    s, e = loc.interval_to_genome([140], [200])
+    assert (s[0], e[0]) == (990, 1000)
+
+
+def test_tss_at_last_base_and_first_base():
+    right = Locus.around_tss("c", 999, 1000, window=200)
+    assert (right.pad_left, right.pad_right) == (0, 99)
+    left = Locus.around_tss("c", 0, 1000, window=200)
+    assert (left.pad_left, left.pad_right) == (100, 0)
+
+
+def test_chromosome_shorter_than_window():
+    loc = Locus.around_tss("tiny", 20, 50, window=200)
+    assert (loc.start, loc.end) == (-80, 120)
+    assert (loc.pad_left, loc.pad_right) == (80, 70)
+    assert loc.on_chrom == slice(80, 130)
+    padded = loc.pad(np.ones(50, dtype=np.float32))
+    assert padded.shape == (200,) and padded.sum() == 50 and padded[80] == 1 and padded[79] == 0
+
+
+def test_odd_window():
+    loc = Locus.around_tss("c", 500, 1000, window=5)
+    assert (loc.start, loc.end, loc.tss_index) == (498, 503, 2)
+
+
+def test_pad_2d_and_bool():
+    loc = Locus.around_tss("c", 950, 1000, window=200)
+    arr = loc.pad(np.ones((150, 4), dtype=np.float32))
+    assert arr.shape == (200, 4) and arr.dtype == np.float32 and arr[150:].sum() == 0
+    mask = loc.pad(np.ones(150, dtype=bool), fill=False)
+    assert mask.dtype == bool and mask[:150].all() and not mask[150:].any()
+    with pytest.raises(CoordinateError, match="got 10 values for a span of 150 bp"):
+        loc.pad(np.ones(10))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tss": 1000, "chrom_length": 1000}, "outside chromosome c"),
+        ({"tss": -1, "chrom_length": 1000}, "outside chromosome c"),
+        ({"tss": 5, "chrom_length": 0}, "chrom_length must be > 0"),
+        ({"tss": 5, "chrom_length": 10, "strand": "x"}, "strand must be one of"),
+        ({"tss": 5, "chrom_length": 10, "window": 0}, "window must be a positive"),
+    ],
+)
+def test_invalid_loci(kwargs, message):
+    with pytest.raises(CoordinateError, match=message):
+        Locus.around_tss("c", **kwargs)
+
+
+def test_inconsistent_fields_rejected():
+    with pytest.raises(CoordinateError, match="around_tss"):
+        Locus("c", 0, 10, "+", "g", 4, 100)
+    with pytest.raises(CoordinateError, match="empty window"):
+        Locus("c", 5, 5, "+", "g", 5, 100)
+
+
+def test_out_of_window_maps_raise():
+    loc = Locus.around_tss("c", 500, 1000, window=200)
+    with pytest.raises(CoordinateError, match="window index out of"):
+        loc.to_genome([200])
+    with pytest.raises(CoordinateError, match="outside the window"):
+        loc.to_window(399)
+    assert loc.to_window(399, check=False) == -1
+    with pytest.raises(CoordinateError, match="0 <= start <= end <= 200"):
+        loc.interval_to_genome([10], [5])
+    with pytest.raises(CoordinateError, match="shapes differ"):
+        loc.interval_to_genome([1, 2], [3])
+
+
+def test_locus_is_frozen():
+    loc = Locus.around_tss("c", 500, 1000, window=200)
+    with pytest.raises(AttributeError):
+        loc.start = 3  # type: ignore[misc]
