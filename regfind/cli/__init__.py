@@ -22,16 +22,20 @@ def cli() -> None:
     """Find the regulatory elements that drive a gene's expression with Seq2Exp."""
 
 
+# (module, command) of every sub-command; each module imports only click at top level.
+_COMMANDS = (
+    ("model_cmd", "model"),
+    ("profiles_cmd", "profiles"),
+    ("peaks_cmd", "peaks"),
+    ("call_cmd", "call"),
+)
+
+
 def _register() -> None:
-    from regfind.cli import model_cmd
+    from importlib import import_module
 
-    cli.add_command(model_cmd.model)
-    from regfind.cli import profiles_cmd
-
-    cli.add_command(profiles_cmd.profiles)
-    from regfind.cli import peaks_cmd
-
-    cli.add_command(peaks_cmd.peaks)
+    for module, name in _COMMANDS:
+        cli.add_command(getattr(import_module(f"regfind.cli.{module}"), name))
 
 
 _register()

@@ -1,0 +1,329 @@
+"""``regfind.call``: from genes and a cell type to regions the model relies on.
+
+The pipeline per gene: inputs (:mod:`regfind.inputs`) → generator mask (:mod:`regfind.inference`)
+→ regions with statistics (:mod:`regfind.regions`). Many genes stream in batches; a gene that
+fails is reported with its reason and the others complete. With a work directory, every
+finished gene is stored there at once, so a killed run resumes without recomputing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from regfind.coords import Locus
+from regfind.errors import ConfigError, RegfindError
+from regfind.inference import GeneMask, run_masks
+from regfind.inputs import InputStream, Sources
+from regfind.intervals import NARROWPEAK_COLUMNS
+from regfind.io.bed import atomic_write, write_narrowpeak
+from regfind.regions import STAT_COLUMNS, CallParams, call_gene
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass
+class CallResult:
+    """Regions of one or many genes, with the masks they came from.
+
+    Attributes
+    ----------
+    regions : pandas.DataFrame
+        narrowPeak columns (``chrom, start, end, name, score, strand, signalValue, pValue,
+        qValue, peak``) then :data:`regfind.regions.STAT_COLUMNS`; genome coordinates,
+        0-based half-open, sorted.
+    masks : list of GeneMask
+        Per-gene masks (empty when the run did not keep them).
+    skipped : list of (str, str)
+        Genes that failed, with the reason.
+    params : CallParams
+    provenance : dict
+        Model, inputs and settings of the run (what the JSON sidecar holds).
+    """
+
+    regions: pd.DataFrame
+    masks: list[GeneMask] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    params: CallParams = field(default_factory=CallParams)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mask(self) -> GeneMask:
+        """The mask of a single-gene result."""
+        if len(self.masks) != 1:
+            raise ConfigError(f"this result holds {len(self.masks)} masks; use .masks")
+        return self.masks[0]
+
+    def to_bed(self, path: str | os.PathLike[str], *, trackline: bool = False) -> Path:
+        """Write the regions as narrowPeak (BED6+4), sorted, atomically."""
+        return write_narrowpeak(self.regions, path, trackline=trackline,
+                                description=f"regfind call: {self.params.describe()}")
+
+    def to_tsv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the per-region statistics table (tab-separated, with a header), atomically."""
+        with atomic_write(path) as tmp:
+            self.regions.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        return Path(path)
+
+    def to_track(self, path: str | os.PathLike[str], chrom_sizes: dict[str, int]) -> Path:
+        """Write the masks as bigWig (``.bw``) or bedGraph; overlaps take the maximum."""
+        from regfind.io.masktrack import write_mask_track
+
+        return write_mask_track(((m.locus, m.mask) for m in self.masks), path, chrom_sizes)
+
+    def to_bigwig(self, path: str | os.PathLike[str], chrom_sizes: dict[str, int]) -> Path:
+        """Write the masks as a bigWig (see :meth:`to_track`)."""
+        return self.to_track(path, chrom_sizes)
+
+    def to_pyranges(self) -> Any:
+        """Return the regions as a ``pyranges.PyRanges`` (needs pyranges)."""
+        import pyranges
+
+        df = self.regions.rename(columns={"chrom": "Chromosome", "start": "Start",
+                                          "end": "End", "strand": "Strand"})
+        return pyranges.PyRanges(df.drop(columns="Strand"))
+
+    def to_bedtool(self) -> Any:
+        """Return the regions as a ``pybedtools.BedTool`` (needs pybedtools and bedtools)."""
+        import pybedtools
+
+        return pybedtools.BedTool.from_dataframe(self.regions[list(NARROWPEAK_COLUMNS)])
+
+    def __repr__(self) -> str:
+        genes = self.regions["gene"].nunique() if len(self.regions) else 0
+        bp = int((self.regions["end"] - self.regions["start"]).sum()) if len(self.regions) else 0
+        return (f"CallResult({len(self.regions)} regions, {bp:,} bp, {genes} genes, "
+                f"{len(self.skipped)} skipped; {self.params.describe()})")
+
+    def _repr_html_(self) -> str:
+        head = self.regions.head(20)[["name", "chrom", "start", "end", "length", "mean_mask",
+                                      "prob_selected", "distance_to_tss", "forced"]]
+        return f"<p>{self.__repr__()}</p>" + head.to_html(index=False)
+
+
+def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
+         profile: str | None = None, config: str | os.PathLike[str] | None = None,
+         model: Any = None, sources: Sources | None = None,
+         cutoff: float | None = None, top_fraction: float | None = None,
+         min_length: int | None = None, max_gap: int | None = None,
+         batch_size: int = 1, device: str | None = None, predict: bool = False,
+         keep_masks: bool = True, workdir: str | os.PathLike[str] | None = None,
+         progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> CallResult:
+    """Call the regions Seq2Exp relies on for one or many genes.
+
+    Parameters
+    ----------
+    gene : str or sequence of str
+        Symbols or Ensembl IDs.
+    cell : str
+        Cell type of the data profile (needed unless ``sources`` is given).
+    profile, config : optional
+        Data profile name and profiles file (see :mod:`regfind.profiles`).
+    model : Seq2Exp or path, optional
+        The model; default: the cell type's ``model`` in the profile.
+    sources : Sources, optional
+        Opened input files; overrides ``cell``/``profile``.
+    cutoff, top_fraction, min_length, max_gap : optional
+        Interval rules (defaults per model variant: :meth:`CallParams.default`).
+    batch_size : int, default 1
+        Genes per model call.
+    device : str, optional
+        CUDA when available if not given.
+    predict : bool, default False
+        Also run the predictor and report the predicted expression (``pred`` column).
+    keep_masks : bool, default True
+        Keep every gene's mask in the result (memory: 12 bytes per base per gene).
+    workdir : path-like, optional
+        Store each finished gene here and reuse finished genes on a rerun (resume).
+    progress : callable, optional
+        Wraps the gene iterator (e.g. ``tqdm``).
+
+    Returns
+    -------
+    CallResult
+    """
+    genes = [gene] if isinstance(gene, str) else list(gene or [])
+    if not genes:
+        raise ConfigError("no genes to call: give gene='MYC' or a list of genes")
+    sources, net, cell_label = _resolve(cell, profile, config, model, sources)
+    params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
+                                min_length=min_length, max_gap=max_gap)
+    store = _Store(Path(workdir)) if workdir is not None else None
+    labels = [_label(sources, g) for g in genes]
+    todo = [g for g, lab in zip(genes, labels, strict=True) if store is None or not store.has(lab)]
+    stream = InputStream(todo, sources, batch_size=batch_size, window=net.config.seq_range)
+    started = time.time()
+    masks = run_masks(net, stream, device=device, predict=predict)
+    if progress is not None:
+        masks = progress(masks)
+    tables, kept = _collect(masks, params, net, store, keep_masks)
+    if store is not None:
+        tables, kept = store.load_all(labels, keep_masks)
+    regions = _sorted(tables)
+    skipped = [(g, r) for g, r in stream.skipped]
+    prov = _provenance(net, sources, cell_label, params, genes, skipped, started, predict)
+    return CallResult(regions, kept, skipped, params, prov)
+
+
+def _label(sources: Sources, gene: str) -> str:
+    """Return the name results are stored under: the annotation label, else ``gene``."""
+    try:
+        return sources.annotation.lookup(gene).label if sources.annotation else gene
+    except RegfindError:
+        return gene
+
+
+def _resolve(cell: str | None, profile: str | None, config: Any, model: Any,
+             sources: Sources | None) -> tuple[Sources, Any, str]:
+    from regfind.model.checkpoint import load_model
+    from regfind.model.seq2exp import Seq2Exp
+
+    cell_model = None
+    if sources is None:
+        if cell is None:
+            raise ConfigError("call needs a cell type (cell='K562') or sources=")
+        from regfind.profiles import get_profile
+
+        prof = get_profile(profile, config)
+        sources = prof.sources(cell)
+        cell_model = prof.cell(cell).model
+    if isinstance(model, Seq2Exp):
+        return sources, model, cell or sources.cell
+    path = model if model is not None else cell_model
+    if path is None:
+        raise ConfigError(f"no model for cell type {cell or sources.cell!r}: pass model= (or "
+                          "--model) or set 'model' for the cell type in the profile")
+    return sources, load_model(resolve_model_path(path), device="cpu"), cell or sources.cell
+
+
+def resolve_model_path(name: str | os.PathLike[str]) -> Path:
+    """Return a model path, given a path or the name of a folder under ``models/``."""
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    for root in (Path.cwd() / "models", Path(__file__).resolve().parents[1] / "models"):
+        if (root / str(name)).exists():
+            return root / str(name)
+    raise ConfigError(f"model {str(name)!r} not found: give a checkpoint path or the name of a "
+                      "folder under models/")
+
+
+def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: _Store | None,
+             keep: bool) -> tuple[list[pd.DataFrame], list[GeneMask]]:
+    tables, kept = [], []
+    for gm in masks:
+        table = call_gene(gm, params, variant=net.config.variant,
+                          threshold=net.config.sample_threshold,
+                          promoter_bp=net.config.center_len)
+        if store is not None:
+            store.save(gm, table)
+        tables.append(table)
+        if keep:
+            kept.append(gm)
+    return tables, kept
+
+
+def _sorted(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    columns = [*NARROWPEAK_COLUMNS, *STAT_COLUMNS]
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return pd.DataFrame({c: [] for c in columns})
+    out = pd.concat(tables, ignore_index=True)[columns]
+    return out.sort_values(["chrom", "start", "end", "gene"], kind="stable", ignore_index=True)
+
+
+def _provenance(net: Any, sources: Sources, cell: str, params: CallParams,
+                genes: list[str], skipped: list[tuple[str, str]], started: float,
+                predict: bool) -> dict[str, Any]:
+    from regfind import __version__
+
+    files = {k: str(getattr(getattr(sources, k, None), "path", "") or "")
+             for k in ("genome", "annotation", "blacklist", "h3k27ac", "dnase", "hic",
+                       "features")}
+    return {
+        "regfind_version": __version__, "versions": _versions(),
+        "model": {**getattr(net, "source", {}), "config": net.config.to_dict()},
+        "cell": cell, "inputs": files, "params": params.__dict__ | {"rule": params.describe()},
+        "genes": genes, "skipped": [{"gene": g, "reason": r} for g, r in skipped],
+        "predict": predict, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
+                                                     time.localtime(started)),
+        "seconds": round(time.time() - started, 3),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("torch", "numpy", "pandas", "numba", "pyBigWig", "pyfaidx"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def write_sidecar(result: CallResult, path: str | os.PathLike[str],
+                  outputs: dict[str, str]) -> Path:
+    """Write the provenance of ``result`` (and the files written) as JSON, atomically."""
+    data = {**result.provenance, "outputs": outputs,
+            "n_regions": len(result.regions)}
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    return Path(path)
+
+
+class _Store:
+    """Per-gene results on disk (``<gene>.npz``), written atomically; the basis of resume."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, gene: str) -> Path:
+        return self.root / f"{_SAFE.sub('_', gene)}.npz"
+
+    def has(self, gene: str) -> bool:
+        return self._path(gene).exists()
+
+    def save(self, gm: GeneMask, table: pd.DataFrame) -> None:
+        gene = gm.locus.gene
+        loc = gm.locus
+        with atomic_write(self._path(gene)) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(
+                fh, mask=gm.mask, alpha=gm.alpha, beta=gm.beta,
+                pred=np.float64(np.nan if gm.pred is None else gm.pred),
+                locus=np.array(json.dumps([loc.chrom, loc.start, loc.end, loc.strand, loc.gene,
+                                           loc.tss, loc.chrom_length])),
+                notes=np.array(list(gm.notes), dtype=str),
+                table=np.array(table.to_json(orient="split")),
+                dtypes=np.array(json.dumps({c: str(t) for c, t in table.dtypes.items()})))
+
+    def load_all(self, genes: list[str], keep: bool) -> tuple[list[pd.DataFrame],
+                                                              list[GeneMask]]:
+        from io import StringIO
+
+        tables, masks = [], []
+        for gene in genes:
+            if not self.has(gene):
+                continue
+            with np.load(self._path(gene)) as z:
+                table = pd.read_json(StringIO(str(z["table"])), orient="split", dtype=False)
+                tables.append(table.astype(json.loads(str(z["dtypes"]))))
+                if keep:
+                    chrom, start, end, strand, name, tss, clen = json.loads(str(z["locus"]))
+                    locus = Locus(chrom, start, end, strand, name, tss, clen)
+                    pred = float(z["pred"])
+                    masks.append(GeneMask(locus, z["mask"], z["alpha"], z["beta"],
+                                          None if np.isnan(pred) else pred,
+                                          tuple(z["notes"].tolist())))
+        return tables, masks

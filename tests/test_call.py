@@ -1,0 +1,182 @@
+"""End to end: ``regfind.call`` and ``regfind call`` on a small synthetic profile."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pyBigWig
+import pytest
+
+from call_data import GENES, SIZES, save_tiny_model, write_profile
+from regfind.call import call
+from regfind.cli import main
+from regfind.errors import ConfigError
+from regfind.intervals import call as call_intervals
+from regfind.io.bed import read_narrowpeak
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sim")
+    model = save_tiny_model(root / "model")
+    return write_profile(root, model)
+
+
+def _cli(args, capsys):
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_call_one_gene_genome_coordinates(profile):
+    res = call("GENE1", "demo", config=profile)
+    gm = res.mask
+    assert (gm.locus.chrom, gm.locus.start, gm.locus.end) == ("chr1", 2000, 4000)
+    r = res.regions
+    assert len(r) >= 1 and (r["chrom"] == "chr1").all()
+    assert (r["start"] >= 2000).all() and (r["end"] <= 4000).all()
+    # the same caller on the raw mask, shifted to genome coordinates, gives the same regions
+    cut = np.quantile(gm.mask, 0.9, method="inverted_cdf")
+    direct = call_intervals(gm.mask, None, 100, 50, top_fraction=0.1, locus=gm.locus)
+    assert direct[["start", "end"]].equals(r[["start", "end"]])
+    assert (r["mean_mask"] >= cut - 1e-6).any()
+    # the promoter [tss - 100, tss + 100) is forced into the mask and flagged
+    assert np.all(gm.mask[900:1100] == 1)
+    assert r.loc[r["forced"], "start"].min() <= 2900 < 3100 <= r.loc[r["forced"], "end"].max()
+    assert r["prob_selected"].between(0, 1).all()
+    assert r["name"].str.startswith("GENE1|chr1:").all()
+
+
+def test_padding_never_called(profile):
+    res = call("EDGE", "demo", config=profile)
+    loc = res.mask.locus
+    assert loc.start == -600 and res.regions["start"].min() >= 0
+
+
+def test_blacklist_zero_in_mask(profile):
+    res = call("GENE1", "demo", config=profile)
+    assert np.all(res.mask.mask[100:200] == 0)  # chr1:2100-2200
+
+
+def test_unknown_gene_skipped_others_complete(profile):
+    res = call(["GENE1", "NOPE", "GENE4"], "demo", config=profile)
+    assert [g for g, _ in res.skipped] == ["NOPE"]
+    assert set(res.regions["gene"]) == {"GENE1", "GENE4"}
+
+
+def test_batch_size_invariance(profile):
+    one = call(["GENE1", "GENE2", "GENE4"], "demo", config=profile, batch_size=1)
+    three = call(["GENE1", "GENE2", "GENE4"], "demo", config=profile, batch_size=3)
+    pd.testing.assert_frame_equal(one.regions, three.regions, rtol=1e-5)
+
+
+def test_no_model_configured(profile, tmp_path):
+    text = profile.read_text().replace("model = ", "# model = ")
+    other = tmp_path / "p.toml"
+    other.write_text(text.replace('"genome.fa"', f'"{profile.parent / "genome.fa"}"')
+                     .replace('"genes.gtf"', f'"{profile.parent / "genes.gtf"}"')
+                     .replace('"blacklist.bed"', f'"{profile.parent / "blacklist.bed"}"')
+                     .replace('"h3k27ac.bw"', f'"{profile.parent / "h3k27ac.bw"}"')
+                     .replace('"dnase.bw"', f'"{profile.parent / "dnase.bw"}"')
+                     .replace('"features.csv"', f'"{profile.parent / "features.csv"}"'))
+    with pytest.raises(ConfigError, match="no model for cell type 'demo'"):
+        call("GENE1", "demo", config=other)
+
+
+def test_cli_outputs(profile, tmp_path, capsys):
+    out = tmp_path / "regions.bed"
+    track = tmp_path / "mask.bw"
+    code, _, err = _cli(["call", "--gene", "GENE1", "--gene", "GENE2", "--gene", "GENE4",
+                         "--cell", "demo", "--config", str(profile), "-o", str(out),
+                         "--track", str(track), "--trackline", "--predict"], capsys)
+    assert code == 0, err
+    bed = read_narrowpeak(out)
+    assert len(bed) > 0 and set(bed["chrom"]) <= set(SIZES)
+    assert bed.sort_values(["chrom", "start"], kind="stable").index.tolist() == list(
+        range(len(bed)))
+    assert out.read_text().startswith("track type=narrowPeak")
+    assert bed["score"].between(0, 1000).all()
+    tsv = pd.read_csv(str(out) + ".tsv", sep="\t")
+    assert {"gene", "distance_to_tss", "prob_selected", "pred"} <= set(tsv.columns)
+    assert tsv["pred"].notna().all()
+    side = json.loads((tmp_path / "regions.bed.json").read_text())
+    assert side["model"]["sha256"] and side["params"]["top_fraction"] == 0.1
+    assert side["inputs"]["genome"].endswith("genome.fa") and side["outputs"]["track"]
+    assert {"torch", "numpy"} <= set(side["versions"])
+    bw = pyBigWig.open(str(track))
+    assert bw.chroms() == SIZES
+    # GENE1 [2000, 4000) and GENE2 [2601, 4601) overlap: the track holds the maximum
+    res = call(["GENE1", "GENE2"], "demo", config=profile)
+    m1, m2 = res.masks
+    lo, hi = m2.locus.start, m1.locus.end
+    expect = np.maximum(m1.mask[lo - m1.locus.start:], m2.mask[:hi - lo])
+    np.testing.assert_allclose(bw.values("chr1", lo, hi), expect, rtol=1e-6)
+    bw.close()
+    assert not (tmp_path / "regions.bed.parts").exists()
+
+
+def test_cli_bed_is_read_by_pyranges_and_bedtools(profile, tmp_path, capsys):
+    out = tmp_path / "r.bed"
+    code, _, err = _cli(["call", "--gene", "GENE1", "--gene", "GENE4", "--cell", "demo",
+                         "--config", str(profile), "-o", str(out)], capsys)
+    assert code == 0, err
+    pyranges = pytest.importorskip("pyranges")
+    gr = pyranges.read_bed(str(out))
+    assert len(gr) == len(read_narrowpeak(out))
+    if shutil.which("bedtools"):
+        check = subprocess.run(["bedtools", "sort", "-i", str(out)], capture_output=True,
+                               text=True, check=True)
+        assert check.stdout == out.read_text()
+
+
+def test_cli_bad_gene_one_line_error(profile, tmp_path, capsys):
+    out = tmp_path / "x.bed"
+    code, _, err = _cli(["call", "--cell", "nocell", "--gene", "GENE1", "--config",
+                         str(profile), "-o", str(out)], capsys)
+    assert code == 1 and err.startswith("regfind: error:") and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_resume_after_interruption(profile, tmp_path):
+    genes = [g[1] for g in GENES]
+    full = call(genes, "demo", config=profile)
+    workdir = tmp_path / "parts"
+
+    def dies_after_two(items):
+        for i, item in enumerate(items):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        call(genes, "demo", config=profile, workdir=workdir, progress=dies_after_two)
+    assert len(list(workdir.glob("*.npz"))) == 2
+    seen = []
+
+    def counts(items):
+        for item in items:
+            seen.append(item.locus.gene)
+            yield item
+
+    resumed = call(genes, "demo", config=profile, workdir=workdir, progress=counts)
+    assert len(seen) == len(genes) - 2
+    pd.testing.assert_frame_equal(resumed.regions, full.regions)
+    for a, b in zip(resumed.masks, full.masks, strict=True):
+        assert a.locus == b.locus and np.array_equal(a.mask, b.mask)
+
+
+def test_hard_model_cutoff_default(profile, tmp_path):
+    hard = save_tiny_model(tmp_path / "hard", variant="hard")
+    res = call("GENE1", "demo", config=profile, model=hard)
+    assert res.params.cutoff == 0.5 and res.params.top_fraction is None
+    kept = res.mask.mask >= 0.5
+    for s, e in zip(res.regions["start"], res.regions["end"], strict=True):
+        assert kept[s - 2000:e - 2000].any()
