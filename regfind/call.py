@@ -8,6 +8,7 @@ finished gene is stored there at once, so a killed run resumes without recomputi
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -23,7 +24,7 @@ import pandas as pd
 from regfind.coords import Locus
 from regfind.errors import ConfigError, RegfindError
 from regfind.inference import GeneMask, run_masks
-from regfind.inputs import InputStream, Sources
+from regfind.inputs import InputStream, ModelInputs, Sources, for_locus
 from regfind.intervals import NARROWPEAK_COLUMNS
 from regfind.io.bed import atomic_write, write_narrowpeak
 from regfind.regions import STAT_COLUMNS, CallParams, call_gene
@@ -111,7 +112,8 @@ class CallResult:
 
 
 def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
-         profile: str | None = None, config: str | os.PathLike[str] | None = None,
+         loci: Sequence[Locus] | None = None, profile: str | None = None,
+         config: str | os.PathLike[str] | None = None,
          model: Any = None, sources: Sources | None = None,
          cutoff: float | None = None, top_fraction: float | None = None,
          min_length: int | None = None, max_gap: int | None = None,
@@ -124,6 +126,9 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     ----------
     gene : str or sequence of str
         Symbols or Ensembl IDs.
+    loci : sequence of Locus, optional
+        Windows to call instead of (or besides) genes, e.g. from :func:`loci_from_bed`; their
+        gene features are computed approximately (with a warning).
     cell : str
         Cell type of the data profile (needed unless ``sources`` is given).
     profile, config : optional
@@ -152,26 +157,55 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     CallResult
     """
     genes = [gene] if isinstance(gene, str) else list(gene or [])
-    if not genes:
-        raise ConfigError("no genes to call: give gene='MYC' or a list of genes")
+    loci = list(loci or [])
+    if not genes and not loci:
+        raise ConfigError("nothing to call: give gene='MYC', a list of genes or loci=")
     sources, net, cell_label = _resolve(cell, profile, config, model, sources)
     params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
                                 min_length=min_length, max_gap=max_gap)
     store = _Store(Path(workdir)) if workdir is not None else None
-    labels = [_label(sources, g) for g in genes]
-    todo = [g for g, lab in zip(genes, labels, strict=True) if store is None or not store.has(lab)]
+    labels = [_label(sources, g) for g in genes] + [loc.gene for loc in loci]
+    todo = [g for g, lab in zip(genes, labels, strict=False)
+            if store is None or not store.has(lab)]
+    todo_loci = [loc for loc in loci if store is None or not store.has(loc.gene)]
     stream = InputStream(todo, sources, batch_size=batch_size, window=net.config.seq_range)
     started = time.time()
-    masks = run_masks(net, stream, device=device, predict=predict)
+    batches = itertools.chain(stream, _locus_batches(todo_loci, sources, batch_size))
+    masks = run_masks(net, batches, device=device, predict=predict)
     if progress is not None:
         masks = progress(masks)
     tables, kept = _collect(masks, params, net, store, keep_masks)
     if store is not None:
         tables, kept = store.load_all(labels, keep_masks)
     regions = _sorted(tables)
-    skipped = [(g, r) for g, r in stream.skipped]
-    prov = _provenance(net, sources, cell_label, params, genes, skipped, started, predict)
+    skipped = list(stream.skipped)
+    prov = _provenance(net, sources, cell_label, params, labels, skipped, started, predict)
     return CallResult(regions, kept, skipped, params, prov)
+
+
+def _locus_batches(loci: list[Locus], sources: Sources, batch_size: int
+                   ) -> Iterator[ModelInputs]:
+    for i in range(0, len(loci), batch_size):
+        yield ModelInputs.stack([for_locus(loc, sources) for loc in loci[i:i + batch_size]])
+
+
+def loci_from_bed(path: str | os.PathLike[str], sources: Sources, window: int) -> list[Locus]:
+    """Windows centred on the rows of a BED file (midpoint ``(start + end) // 2``).
+
+    Each window is named after the BED name column, else ``chrom:start-end`` of the row.
+    Chromosome names are matched to the FASTA (aliases such as ``8``/``chr8`` are resolved).
+    """
+    from regfind.io.bed import read_bed
+
+    table = read_bed(path)
+    out = []
+    for row in table.itertuples(index=False):
+        chrom = sources.genome.resolve(str(row.chrom), reference=path)
+        name = str(getattr(row, "name", "") or "") or f"{row.chrom}:{row.start}-{row.end}"
+        centre = (int(row.start) + int(row.end)) // 2
+        out.append(Locus.around_tss(chrom, centre, sources.genome.chrom_sizes[chrom],
+                                    gene=name, window=window))
+    return out
 
 
 def _label(sources: Sources, gene: str) -> str:

@@ -180,3 +180,16 @@ def test_hard_model_cutoff_default(profile, tmp_path):
     kept = res.mask.mask >= 0.5
     for s, e in zip(res.regions["start"], res.regions["end"], strict=True):
         assert kept[s - 2000:e - 2000].any()
+
+
+def test_cli_loci_bed(profile, tmp_path, capsys):
+    bed = tmp_path / "loci.bed"
+    bed.write_text("1\t2990\t3010\tmyregion\n")  # '1' is chr1 by alias
+    out = tmp_path / "loci_regions.bed"
+    with pytest.warns(Warning):
+        code, _, err = _cli(["call", "--loci", str(bed), "--cell", "demo", "--config",
+                             str(profile), "-o", str(out)], capsys)
+    assert code == 0, err
+    regions = read_narrowpeak(out)
+    assert len(regions) and regions["name"].str.startswith("myregion|chr1:").all()
+    assert regions["start"].min() >= 2000 and regions["end"].max() <= 4000

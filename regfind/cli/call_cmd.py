@@ -11,6 +11,8 @@ import click
 @click.option("--gene", "genes", multiple=True, help="Gene symbol or Ensembl ID (repeatable).")
 @click.option("--genes", "genes_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="File with one gene per line.")
+@click.option("--loci", "loci_bed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="BED of loci: one window centred on each row.")
 @click.option("--all-genes", is_flag=True, help="Every gene of the profile's annotation.")
 @click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562).")
 @click.option("--profile", help="Data profile name (default: the only one configured).")
@@ -33,7 +35,8 @@ import click
 @click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--resume", is_flag=True,
               help="Reuse genes finished by an earlier run of the same command.")
-def call(genes: tuple[str, ...], genes_file: Path | None, all_genes: bool, cell: str,
+def call(genes: tuple[str, ...], genes_file: Path | None, loci_bed: Path | None,
+         all_genes: bool, cell: str,
          profile: str | None, config: Path | None, model_path: str | None, output: Path,
          cutoff: float | None, top_fraction: float | None, min_length: int | None,
          max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
@@ -41,8 +44,8 @@ def call(genes: tuple[str, ...], genes_file: Path | None, all_genes: bool, cell:
     """Call the regions the model relies on for each gene: BED, TSV, JSON (and a track)."""
     from regfind.cli._run import run_call
 
-    run_call(genes=list(genes), genes_file=genes_file, all_genes=all_genes, cell=cell,
-             profile=profile, config=config, model_path=model_path, output=output,
+    run_call(genes=list(genes), genes_file=genes_file, loci_bed=loci_bed, all_genes=all_genes,
+             cell=cell, profile=profile, config=config, model_path=model_path, output=output,
              cutoff=cutoff, top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
              cutoff_analysis=cutoff_analysis, track=track, trackline=trackline,
              predict=predict, batch_size=batch_size, device=device, resume=resume)
