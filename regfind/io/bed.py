@@ -283,7 +283,21 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``chrom, start, end, value``; ``value`` float32 (as bigWig and MACS3 store it).
     """
-    return _read_table(path, _BEDGRAPH_COLUMNS, sep=r"\s+")
+    with _open_text(path) as fh:
+        n_header = 0
+        for line in fh:
+            if not line.startswith(_HEADER_PREFIXES):
+                break
+            n_header += 1
+    dtypes = {i: _DTYPES[c] for i, c in enumerate(_BEDGRAPH_COLUMNS)}
+    try:
+        table = pd.read_csv(path, sep=r"\s+", header=None, skiprows=n_header, comment="#",
+                            names=list(_BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
+    except pd.errors.EmptyDataError:
+        return _read_table(path, _BEDGRAPH_COLUMNS, sep=r"\s+")
+    except (pd.errors.ParserError, ValueError, TypeError) as exc:
+        raise DataError(f"{path}: not a bedGraph file (chrom start end value): {exc}") from exc
+    return _typed(table, path)
 
 
 def write_bedgraph(
