@@ -7,10 +7,16 @@ Every error that library code raises on purpose derives from :class:`RegfindErro
     ├── CheckpointError          a checkpoint cannot be read, is unsafe, or does not match the model
     │   └── UnsafeCheckpointError    it tries to unpickle something outside the allow-list
     ├── ConfigError              a model or data configuration value is missing or unsupported
+    │   └── UnsupportedMethodError   an attribution method cannot be applied correctly to Seq2Exp
+    ├── DependencyError          an optional package or program (e.g. macs3) is not installed
     ├── InputError               tensors or arrays handed to the model have the wrong shape/dtype
     ├── CoordinateError          an interval or locus is outside its chromosome or malformed
     └── DataError                an input file is missing, unreadable or inconsistent
-        └── GenomeMismatchError  files disagree on chromosome names or lengths
+        ├── GenomeMismatchError  files disagree on chromosome names or lengths
+        ├── UnsafeFileError      a data pickle tries to unpickle something outside the allow-list
+        ├── ChecksumError        a file's sha256 (or size) differs from the known one, or is unknown
+        └── DownloadError        a download failed (HTTP error, connection lost, no URL known)
+            └── OfflineError     a file is missing and network use is forbidden (--offline)
 
 Warnings derive from :class:`RegfindWarning` (a ``UserWarning``) so they can be filtered together.
 """
@@ -34,6 +40,14 @@ class ConfigError(RegfindError):
     """A configuration value is missing, malformed or not supported."""
 
 
+class UnsupportedMethodError(ConfigError):
+    """An attribution method (e.g. DeepLIFT) that cannot be applied correctly to Seq2Exp."""
+
+
+class DependencyError(RegfindError):
+    """An optional dependency (a Python package or a program such as macs3) is missing."""
+
+
 class InputError(RegfindError, ValueError):
     """Model inputs have the wrong shape, dtype or length."""
 
@@ -48,6 +62,22 @@ class DataError(RegfindError):
 
 class GenomeMismatchError(DataError):
     """Input files disagree on chromosome names or lengths (different genome builds)."""
+
+
+class UnsafeFileError(DataError):
+    """A data file (a pickle) tries to unpickle an object outside regfind's allow-list."""
+
+
+class ChecksumError(DataError):
+    """A file's sha256 or size differs from the known value, or no value is known."""
+
+
+class DownloadError(DataError):
+    """A download failed: HTTP error, lost connection, or no URL known for the file."""
+
+
+class OfflineError(DownloadError):
+    """A file is missing and network use is forbidden (``--offline``, ``REGFIND_OFFLINE``)."""
 
 
 class RegfindWarning(UserWarning):

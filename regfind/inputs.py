@@ -21,7 +21,7 @@ from regfind.coords import DEFAULT_WINDOW, Locus
 from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.io.annotation import Annotation, Gene, read_annotation
 from regfind.io.blacklist import Blacklist
-from regfind.io.chroms import check_lengths
+from regfind.io.chroms import check_lengths, read_chrom_sizes
 from regfind.io.features import FEATURE_NAMES, FeatureTable, compute_structure_features
 from regfind.io.genome import Genome
 from regfind.io.hic import log_contacts
@@ -102,18 +102,23 @@ class Sources:
         Label for messages.
     hic_resolution, hic_normalization : int, str
         For contact-map files.
+    chrom_sizes : path or mapping of str to int, optional
+        Chromosome lengths (``.sizes`` or GeneExp ``chr_length.json``) that must agree with
+        the FASTA.
 
     Raises
     ------
     GenomeMismatchError
-        A bigWig or Hi-C file disagrees with the FASTA on a chromosome length.
+        A bigWig, Hi-C file, blacklist pickle or the sizes file disagrees with the FASTA on a
+        chromosome length.
     """
 
     def __init__(self, genome: Genome | str | Path, *, h3k27ac: BigWigTrack | str | Path,
                  dnase: BigWigTrack | str | Path, annotation: Annotation | str | Path | None = None,
                  blacklist: Blacklist | str | Path | None = None, hic: Any = "powerlaw",
                  features: FeatureTable | str | Path | None = None, cell: str = "",
-                 hic_resolution: int = 5000, hic_normalization: str = "VC") -> None:
+                 hic_resolution: int = 5000, hic_normalization: str = "VC",
+                 chrom_sizes: str | Path | dict[str, int] | None = None) -> None:
         self.genome = genome if isinstance(genome, Genome) else Genome(genome)
         ref = self.genome.path
         self.cell = cell
@@ -127,11 +132,20 @@ class Sources:
         self.hic = _open_hic(hic, ref, hic_resolution, hic_normalization)
         self.features = (features if features is None or isinstance(features, FeatureTable)
                          else FeatureTable(features))
-        for other in (self.h3k27ac, self.dnase, self.hic):
+        self._check_lengths(chrom_sizes)
+        self._stats: np.ndarray | None = None
+
+    def _check_lengths(self, chrom_sizes: str | Path | dict[str, int] | None) -> None:
+        ref = self.genome.path
+        if chrom_sizes is not None:
+            sizes = (chrom_sizes if isinstance(chrom_sizes, dict)
+                     else read_chrom_sizes(chrom_sizes))
+            where = "chrom_sizes" if isinstance(chrom_sizes, dict) else chrom_sizes
+            check_lengths(sizes, where, self.genome.chrom_sizes, ref)
+        for other in (self.h3k27ac, self.dnase, self.hic, self.blacklist):
             sizes = getattr(other, "chrom_sizes", None)
             if sizes:
                 check_lengths(sizes, getattr(other, "path", other), self.genome.chrom_sizes, ref)
-        self._stats: np.ndarray | None = None
 
     def locus(self, gene: Gene, window: int = DEFAULT_WINDOW) -> Locus:
         """Window around an annotated gene's TSS, named as in the FASTA."""

@@ -18,6 +18,15 @@ is expanded. Example::
     hic_normalization = "VC"              # optional
     gene_features = "/data/GM12878_K562_18377_gene_expr_fromXpresso.csv"   # optional
     model = "seq2exp-hard-k562"           # optional
+    gene_list = "/data/K562/GeneList.txt"  # optional ABC GeneList: genes/TSS and PromoterActivity
+
+A local copy of the official GeneExp dataset is one key (:mod:`regfind.io.geneexp` lists the
+files it implies; any of them may still be overridden, cells K562 and GM12878 are filled in)::
+
+    [profiles.geneexp]
+    geneexp_root = "/data/GeneExp"
+    [profiles.geneexp.cells.K562]
+    model = "seq2exp-soft-k562"           # optional additions or overrides
 """
 
 from __future__ import annotations
@@ -35,20 +44,25 @@ if TYPE_CHECKING:
 
 __all__ = ["CellType", "Profile", "config_path", "get_profile", "load_profiles"]
 
-_GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes")
-_CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features")
+_GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes", "gene_names", "geneexp_root")
+_CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features", "gene_list")
 _CELL_KEYS = (*_CELL_FILES, "hic_resolution", "hic_normalization", "model")
 
 
 @dataclass(frozen=True)
 class CellType:
-    """Files and settings of one cell type (paths absolute; ``hic`` may be 'powerlaw')."""
+    """Files and settings of one cell type (paths absolute; ``hic`` may be 'powerlaw').
+
+    ``gene_list`` is an ABC GeneList: it replaces the profile's annotation for this cell and
+    supplies PromoterActivity (as the official loader does).
+    """
 
     name: str
     h3k27ac: Path
     dnase: Path
     hic: Path | str = "powerlaw"
     gene_features: Path | None = None
+    gene_list: Path | None = None
     hic_resolution: int = 5000
     hic_normalization: str = "VC"
     model: str | None = None
@@ -56,7 +70,12 @@ class CellType:
 
 @dataclass(frozen=True)
 class Profile:
-    """A genome (FASTA, annotation, blacklist) and its cell types, from a profiles file."""
+    """A genome (FASTA, annotation, blacklist) and its cell types, from a profiles file.
+
+    ``chrom_sizes`` (a ``.sizes`` table or GeneExp ``chr_length.json``) is checked against the
+    FASTA; ``gene_names`` (a CSV with ``ENSID`` and ``Gene name``) adds symbols to annotations
+    that name genes by Ensembl ID; ``geneexp_root`` is set for GeneExp-dataset profiles.
+    """
 
     name: str
     source: Path
@@ -64,6 +83,8 @@ class Profile:
     annotation: Path | None = None
     blacklist: Path | None = None
     chrom_sizes: Path | None = None
+    gene_names: Path | None = None
+    geneexp_root: Path | None = None
     cells: dict[str, CellType] = field(default_factory=dict)
 
     def cell(self, name: str) -> CellType:
@@ -102,12 +123,22 @@ class Profile:
     def sources(self, cell: str) -> Sources:
         """Open the files of the genome and one cell type."""
         from regfind.inputs import Sources
+        from regfind.io.annotation import read_annotation
+        from regfind.io.features import FeatureTable
 
         c = self.cell(cell)
-        return Sources(self.fasta, annotation=self.annotation, blacklist=self.blacklist,
-                       h3k27ac=c.h3k27ac, dnase=c.dnase, hic=c.hic, features=c.gene_features,
+        ann_path = c.gene_list or self.annotation
+        annotation = read_annotation(ann_path) if ann_path is not None else None
+        if annotation is not None and self.gene_names is not None:
+            from regfind.io.geneexp import add_symbols
+
+            annotation = add_symbols(annotation, self.gene_names)
+        features = (FeatureTable(c.gene_features, activity=c.gene_list)
+                    if c.gene_features is not None else None)
+        return Sources(self.fasta, annotation=annotation, blacklist=self.blacklist,
+                       h3k27ac=c.h3k27ac, dnase=c.dnase, hic=c.hic, features=features,
                        cell=c.name, hic_resolution=c.hic_resolution,
-                       hic_normalization=c.hic_normalization)
+                       hic_normalization=c.hic_normalization, chrom_sizes=self.chrom_sizes)
 
 
 def config_path(config: str | Path | None = None) -> Path:
@@ -175,12 +206,33 @@ def _profile(name: str, body: Any, source: Path) -> Profile:
     if unknown:
         raise ConfigError(f"{where} has unknown keys {sorted(unknown)}; allowed: "
                           f"{', '.join(_GENOME_FILES)}, cells")
-    if "fasta" not in body:
-        raise ConfigError(f"{where} lacks 'fasta' (the genome FASTA path)")
     base = source.parent
+    if "geneexp_root" in body:
+        body = _with_geneexp_defaults(body, _path(body["geneexp_root"], base,
+                                                  f"{where} geneexp_root"))
+    if "fasta" not in body:
+        raise ConfigError(f"{where} lacks 'fasta' (the genome FASTA path) or 'geneexp_root'")
+    if not isinstance(body.get("cells", {}), dict):
+        raise ConfigError(f"{where}.cells must be a table")
     files = {k: _path(body[k], base, f"{where} {k}") for k in _GENOME_FILES if k in body}
     cells = {c: _cell(c, v, base, f"{where}.cells.{c}") for c, v in body.get("cells", {}).items()}
     return Profile(name, source, cells=cells, **files)
+
+
+def _with_geneexp_defaults(body: dict, root: Path) -> dict:
+    """Fill a profile body from a GeneExp folder; keys given in the body win."""
+    from regfind.io.geneexp import profile_defaults
+
+    merged = {**profile_defaults(root), **body, "geneexp_root": str(root)}
+    cells = dict(profile_defaults(root)["cells"])  # type: ignore[arg-type]
+    user = body.get("cells", {})
+    if isinstance(user, dict):
+        for name, cell in user.items():
+            default = next((v for k, v in cells.items() if k.lower() == name.lower()), {})
+            cells = {k: v for k, v in cells.items() if k.lower() != name.lower()}
+            cells[name] = {**default, **cell} if isinstance(cell, dict) else cell
+    merged["cells"] = cells
+    return merged
 
 
 def _cell(name: str, body: Any, base: Path, where: str) -> CellType:
@@ -201,6 +253,8 @@ def _cell(name: str, body: Any, base: Path, where: str) -> CellType:
         hic=hic if hic == "powerlaw" else _path(hic, base, f"{where} hic"),
         gene_features=(_path(body["gene_features"], base, f"{where} gene_features")
                        if "gene_features" in body else None),
+        gene_list=(_path(body["gene_list"], base, f"{where} gene_list")
+                   if "gene_list" in body else None),
         hic_resolution=int(body.get("hic_resolution", 5000)),
         hic_normalization=str(body.get("hic_normalization", "VC")),
         model=body.get("model"),

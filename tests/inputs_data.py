@@ -152,3 +152,77 @@ def write_geneexp_hic(folder: Path, vectors: dict[str, np.ndarray]) -> Path:
             for key, vec in items.items():
                 fh[key] = vec
     return folder
+
+
+# -- a replica of the GeneExp dataset layout (spec 4.1) ----------------------------------------
+
+GENEEXP_GENES = [  # ENSID, symbol, chrom, tss, strand, H3K27ac.RPM.TSS1Kb, DHS.RPM.TSS1Kb
+    ("ENSG00000000101", "MIDG", "chr1", 500, "+", 4.0, 9.0),
+    ("ENSG00000000102", "LEFTG", "chr1", 30, "-", 2.0, 8.0),
+    ("ENSG00000000103", "RIGHTG", "chr1", 949, "+", 0.5, 0.5),
+    ("ENSG00000000104", "TINYG", "chr2", 20, "-", 1.0, 0.0),
+]
+GENEEXP_FEATURES = {g[0]: [0.1 * i, -0.2, 0.3, -0.4, 0.5, 0.6, 0.7, 12.5 + i]
+                    for i, g in enumerate(GENEEXP_GENES)}
+PEI = "promo_enhan_inter"
+GENELIST_K562 = ("K562_DNase_ENCFF257HEE_hic_4DNFITUOMFUQ_1MB_ABC_nominated/"
+                 "DNase_ENCFF257HEE_Neighborhoods/GeneList.txt")
+
+
+def geneexp_blacklist() -> dict[str, np.ndarray]:
+    """The per-chromosome bool arrays the official pickle holds (full chromosome length)."""
+    chr1 = np.zeros(1000, dtype=bool)
+    chr1[10:20] = chr1[480:490] = chr1[995:1000] = True
+    chr2 = np.zeros(50, dtype=bool)
+    chr2[0:5] = True
+    return {"chr1": chr1, "chr2": chr2}
+
+
+def geneexp_hic_vector(tss: int, length: int, window: int = 200) -> np.ndarray:
+    """A stored Hi-C vector: index + 1 on the chromosome, 0 in the padding, one NaN."""
+    start = tss - window // 2
+    pos = np.arange(start, start + window)
+    v = np.where((pos >= 0) & (pos < length), np.arange(1, window + 1), 0).astype(np.float32)
+    v[window // 2 + 7] = np.nan
+    return v
+
+
+def write_geneexp(root: Path, window: int = 200) -> Path:
+    """Write a tiny GeneExp-layout folder (K562 only) and return its root."""
+    import pickle
+
+    import pyfaidx
+
+    (root / "hg38").mkdir(parents=True)
+    write_fasta(root / "hg38" / "hg38.ml.fa")
+    pyfaidx.Fasta(str(root / "hg38" / "hg38.ml.fa")).close()  # the dataset ships the .fai
+    (root / "chr_length.json").write_text('{"hg38": {"chr1": 1000, "chr2": 50}}')
+    with open(root / "hg38_blacklist_dict_v1.pkl", "wb") as fh:
+        pickle.dump(geneexp_blacklist(), fh)
+    pei = root / PEI
+    for folder in ("H3K27ac/K562", "DNase-seq/K562"):
+        (pei / folder).mkdir(parents=True)
+    write_bigwig(pei / "H3K27ac/K562/ENCFF465GBD.bigWig", CHROM_SIZES, h3k27ac_entries())
+    write_bigwig(pei / "DNase-seq/K562/ENCFF414OGC.bigWig", CHROM_SIZES,
+                 [("chr1", 20, 60, 1.0), ("chr1", 60, 61, float("nan")), ("chr1", 450, 550, 3.0),
+                  ("chr1", 900, 1000, 2.5), ("chr2", 0, 50, 0.25)])
+    write_geneexp_hic(pei / "HiC" / "K562", {
+        f"{c}_{t}": geneexp_hic_vector(t, CHROM_SIZES[c], window)
+        for _, _, c, t, *_ in GENEEXP_GENES})
+    (pei / GENELIST_K562).parent.mkdir(parents=True)
+    rows = ["chr\tstart\tend\tname\tscore\tstrand\tsymbol\ttss\tH3K27ac.RPM.TSS1Kb\tDHS.RPM.TSS1Kb"]
+    rows += [f"{c}\t{t - 250}\t{t + 250}\t{e}\t0\t{s}\t{e}\t{t}\t{a}\t{d}"
+             for e, _, c, t, s, a, d in GENEEXP_GENES]
+    (pei / GENELIST_K562).write_text("\n".join(rows) + "\n")
+    header = ["ENSID", "K562_CAGE_128*3_sum", "GM12878_CAGE_128*3_sum",
+              "UTR5LEN_log10zscore", "CDSLEN_log10zscore", "INTRONLEN_log10zscore",
+              "UTR3LEN_log10zscore", "UTR5GC", "CDSGC", "UTR3GC", "ORFEXONDENSITY",
+              "ORFEXONDENSITY_log10zscore"]
+    lines = [",".join(header)] + [",".join([e, "10", "20", *map(str, f), "9.9"])
+                                  for e, f in GENEEXP_FEATURES.items()]
+    (pei / "GM12878_K562_18377_gene_expr_fromXpresso.csv").write_text("\n".join(lines) + "\n")
+    split = ["ENSID,chrom,fold_11,Gene name"] + [f"{e},{c},test,{n}"
+                                                 for e, n, c, *_ in GENEEXP_GENES]
+    (pei / "leave_chrom_out_crossvalidation_split_18377genes.csv").write_text(
+        "\n".join(split) + "\n")
+    return root

@@ -158,6 +158,10 @@ def read_annotation(path: str | Path) -> Annotation:
     attribute column → GTF; a header line with ``chr`` and ``tss`` columns → GeneList;
     otherwise BED.
 
+    A large GTF is parsed once; its parsed genes are kept in regfind's cache (see
+    :mod:`regfind.io._cache`: keyed by path, size and modification time) and later opens read
+    them from there.
+
     Raises
     ------
     DataError
@@ -166,6 +170,15 @@ def read_annotation(path: str | Path) -> Annotation:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"annotation {path} does not exist; check the 'annotation' path")
+    from regfind.io._cache import cached_arrays
+    from regfind.io._gtf import CACHE_VERSION, decode_genes, encode_genes
+
+    arrays = cached_arrays(path, "annotation", CACHE_VERSION,
+                           lambda: encode_genes(_parse_file(path)))
+    return Annotation(decode_genes(arrays), path)
+
+
+def _parse_file(path: Path) -> list[Gene]:
     try:
         lines = _read_lines(path)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
@@ -177,14 +190,14 @@ def read_annotation(path: str | Path) -> Annotation:
     if len(first) >= 9 and _ATTR.search(first[8]):
         from regfind.io._gtf import parse_gtf
 
-        genes = parse_gtf(body, path)
+        genes = parse_gtf(lines, path)  # unfiltered: line numbers stay right
     elif {"chr", "tss"} <= {c.strip().lstrip("#") for c in first}:
         genes = _parse_genelist(body, path)
     else:
         genes = _parse_bed(body, path)
     if not genes:
         raise DataError(f"annotation {path} holds no genes")
-    return Annotation(genes, path)
+    return genes
 
 
 def _read_lines(path: Path) -> list[str]:

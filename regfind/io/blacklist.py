@@ -4,6 +4,10 @@ The official pipeline sliced per-chromosome boolean arrays built from ENCODE's
 ``hg38-blacklist.bed.gz`` (v1; v2 accepted) — about 3 GB once loaded. regfind keeps the BED
 intervals instead (merged, sorted, per chromosome) and paints only the window: same mask,
 kilobytes of memory. Positions off the chromosome are False (spec 4.6).
+
+The GeneExp dataset's own ``hg38_blacklist_dict_v1.pkl`` (a pickle of those bool arrays) is
+accepted too: a path ending in ``.pkl`` is read by :func:`regfind.io.boolpickle.read_bool_pickle`,
+which never runs code from the file and keeps only the runs of True.
 """
 
 from __future__ import annotations
@@ -88,15 +92,37 @@ class Blacklist:
     Parameters
     ----------
     path : str or Path
-        BED (plain or gzip), e.g. ENCODE ``hg38-blacklist.bed.gz`` (v1 for the official models).
+        BED (plain or gzip), e.g. ENCODE ``hg38-blacklist.bed.gz`` (v1 for the official models),
+        or a GeneExp mask pickle (``*.pkl``, read safely).
     reference : str or Path, default 'the genome'
         The file whose chromosome names loci use (for alias messages).
+
+    Attributes
+    ----------
+    intervals : dict of str to (numpy.ndarray, numpy.ndarray)
+        Merged starts and ends per chromosome.
+    chrom_sizes : dict of str to int
+        Chromosome lengths the file implies (pickles only; empty for BED), checked against the
+        FASTA by :class:`regfind.inputs.Sources`.
+
+    Raises
+    ------
+    DataError
+        Missing or malformed file.
+    UnsafeFileError
+        A pickle that names a global outside the allow-list.
     """
 
     def __init__(self, path: str | Path, reference: object = "the genome") -> None:
         self.path = Path(path)
         self.reference = reference
-        self.intervals = read_bed_intervals(self.path)
+        self.chrom_sizes: dict[str, int] = {}
+        if self.path.suffix == ".pkl":
+            from regfind.io.boolpickle import read_bool_pickle
+
+            self.intervals, self.chrom_sizes = read_bool_pickle(self.path)
+        else:
+            self.intervals = read_bed_intervals(self.path)
 
     def __repr__(self) -> str:
         n = sum(len(s) for s, _ in self.intervals.values())

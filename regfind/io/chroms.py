@@ -9,12 +9,14 @@ stated with a :class:`~regfind.errors.RegfindWarning`; none or several raise
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
-from regfind.errors import GenomeMismatchError, RegfindWarning
+from regfind.errors import DataError, GenomeMismatchError, RegfindWarning
 
-__all__ = ["alias_key", "check_lengths", "resolve_chrom"]
+__all__ = ["alias_key", "check_lengths", "read_chrom_sizes", "resolve_chrom"]
 
 
 def alias_key(name: str) -> str:
@@ -112,3 +114,38 @@ def check_lengths(
                 f"in {reference}: the files come from different genome builds; use files of "
                 "one build (for example all hg38)"
             )
+
+
+def read_chrom_sizes(path: str | Path, build: str = "hg38") -> dict[str, int]:
+    """Read chromosome lengths from a ``.sizes`` table or the GeneExp ``chr_length.json``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Two columns ``chrom length`` (tab or space separated), or JSON: either
+        ``{build: {chrom: length}}`` (GeneExp) or ``{chrom: length}``.
+    build : str, default 'hg38'
+        Key of the nested JSON form.
+
+    Raises
+    ------
+    DataError
+        Missing file, malformed content, or a JSON without ``build``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"chromosome sizes file {path} does not exist; check 'chrom_sizes'")
+    text = path.read_text()
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+            if isinstance(data, dict) and isinstance(data.get(build), dict):
+                data = data[build]
+            return {str(k): int(v) for k, v in data.items()}
+        rows = (ln.split() for ln in text.splitlines() if ln.strip() and ln[0] != "#")
+        return {r[0]: int(r[1]) for r in rows}
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise DataError(
+            f"chromosome sizes file {path} is malformed (expected 'chrom length' lines or JSON "
+            f"{{{build!r}: {{chrom: length}}}}): {exc}"
+        ) from exc

@@ -4,9 +4,10 @@ Order: ``UTR5LEN_log10zscore, CDSLEN_log10zscore, INTRONLEN_log10zscore,
 UTR3LEN_log10zscore, UTR5GC, CDSGC, UTR3GC, ORFEXONDENSITY, PromoterActivity``.
 
 * **Table** (the GeneExp/Xpresso CSV, indexed by Ensembl ID in its first column or an ``ENSID``
-  column): the first eight columns are used as stored. ``PromoterActivity`` is that column if
-  present, else ``sqrt(H3K27ac.RPM.TSS1Kb * DHS.RPM.TSS1Kb)`` from the same table (the ABC
-  GeneList values, raw), else computed from the tracks as below.
+  column): the first eight columns are used as stored. ``PromoterActivity`` is, in order, that
+  column if present; ``sqrt(H3K27ac.RPM.TSS1Kb * DHS.RPM.TSS1Kb)`` from the ABC GeneList given
+  as ``activity`` (what the official loader does, raw, not logged); the same from the table's
+  own columns; else computed from the tracks as below.
 * **Computed** (gene not in a table): from the gene's canonical transcript in a GTF
   (``Ensembl_canonical`` / ``MANE_Select`` tag, else the longest CDS): UTR/CDS/intron lengths →
   ``log10(length + 1)`` z-scored against all coding genes of the same annotation (the table's
@@ -29,7 +30,13 @@ import numpy as np
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation, Gene, Transcript
 
-__all__ = ["FEATURE_NAMES", "FeatureTable", "compute_structure_features", "length_stats"]
+__all__ = [
+    "FEATURE_NAMES",
+    "FeatureTable",
+    "compute_structure_features",
+    "length_stats",
+    "read_abc_activity",
+]
 
 FEATURE_NAMES = (
     "UTR5LEN_log10zscore",
@@ -45,13 +52,64 @@ FEATURE_NAMES = (
 _ABC_ACTIVITY = ("H3K27ac.RPM.TSS1Kb", "DHS.RPM.TSS1Kb")
 
 
-class FeatureTable:
-    """A GeneExp/Xpresso-style gene feature CSV, indexed by Ensembl ID (version ignored)."""
+def _key(gene_id: str) -> str:
+    return gene_id.split(".")[0].upper()
 
-    def __init__(self, path: str | Path) -> None:
+
+def read_abc_activity(path: str | Path) -> dict[str, float]:
+    """Return ``sqrt(H3K27ac.RPM.TSS1Kb * DHS.RPM.TSS1Kb)`` per gene of an ABC GeneList.
+
+    Parameters
+    ----------
+    path : str or Path
+        Tab-separated GeneList with a header; genes are keyed by its ``symbol`` column (which
+        holds Ensembl IDs in the GeneExp lists), else ``name``; version suffixes are dropped.
+
+    Raises
+    ------
+    DataError
+        Missing file, missing columns, or a non-numeric or negative value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"ABC gene list {path} does not exist; check its path")
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        header = reader.fieldnames or []
+        key = "symbol" if "symbol" in header else "name"
+        missing = [c for c in (key, *_ABC_ACTIVITY) if c not in header]
+        if missing:
+            raise DataError(f"ABC gene list {path} lacks columns {', '.join(missing)}")
+        out = {}
+        for lineno, row in enumerate(reader, 2):
+            try:
+                out[_key(row[key])] = math.sqrt(float(row[_ABC_ACTIVITY[0]])
+                                                * float(row[_ABC_ACTIVITY[1]]))
+            except (TypeError, ValueError) as exc:
+                raise DataError(
+                    f"{path} line {lineno}: {', '.join(_ABC_ACTIVITY)} must be non-negative "
+                    f"numbers ({exc})"
+                ) from exc
+    return out
+
+
+class FeatureTable:
+    """A GeneExp/Xpresso-style gene feature CSV, indexed by Ensembl ID (version ignored).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV (``ENSID`` column, else the first column, holds the IDs).
+    activity : str or Path, optional
+        An ABC GeneList whose ``sqrt(H3K27ac.RPM.TSS1Kb * DHS.RPM.TSS1Kb)`` is the
+        PromoterActivity (see the module docstring for the order of sources).
+    """
+
+    def __init__(self, path: str | Path, activity: str | Path | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise DataError(f"gene feature table {self.path} does not exist; check its path")
+        self.activity = read_abc_activity(activity) if activity is not None else {}
         with open(self.path, newline="") as fh:
             reader = csv.DictReader(fh)
             header = reader.fieldnames or []
@@ -61,21 +119,23 @@ class FeatureTable:
                     f"gene feature table {self.path} lacks columns {', '.join(missing)}"
                 )
             key = "ENSID" if "ENSID" in header else header[0]
-            self.rows = {r[key].split(".")[0].upper(): r for r in reader}
+            self.rows = {_key(r[key]): r for r in reader}
 
     def __contains__(self, gene_id: str) -> bool:
-        return gene_id.split(".")[0].upper() in self.rows
+        return _key(gene_id) in self.rows
 
     def features(self, gene_id: str) -> tuple[np.ndarray, bool]:
         """Return the 9 features of a gene and whether PromoterActivity was in the table.
 
         When it was not, the last value is NaN for the caller to fill.
         """
-        row = self.rows[gene_id.split(".")[0].upper()]
+        row = self.rows[_key(gene_id)]
         try:
             vals = [float(row[c]) for c in FEATURE_NAMES[:8]]
             if row.get("PromoterActivity", "") != "":
                 vals.append(float(row["PromoterActivity"]))
+            elif _key(gene_id) in self.activity:
+                vals.append(self.activity[_key(gene_id)])
             elif all(row.get(c, "") != "" for c in _ABC_ACTIVITY):
                 vals.append(math.sqrt(float(row[_ABC_ACTIVITY[0]]) * float(row[_ABC_ACTIVITY[1]])))
             else:
