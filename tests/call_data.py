@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 SIZES = {"chr1": 9000, "chr2": 5000}
 # (gene id, name, chrom, tss (0-based), strand): windows of 2 kb; GENE1/GENE2 windows overlap,
 # EDGE's window runs off the start of chr1.

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
-
 from call_data import GENES, SIZES, save_tiny_model, write_profile
+
 from regfind.call import call
 from regfind.cli import main
 from regfind.errors import ConfigError
