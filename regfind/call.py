@@ -64,6 +64,12 @@ class CallResult:
             raise ConfigError(f"this result holds {len(self.masks)} masks; use .masks")
         return self.masks[0]
 
+    def plot(self, gene: str | None = None, **kwargs: Any) -> Any:
+        """Draw a gene's locus view; see :func:`regfind.plot.plot_result` (returns a Figure)."""
+        from regfind.plot import plot_result
+
+        return plot_result(self, gene, **kwargs)
+
     def to_bed(self, path: str | os.PathLike[str], *, trackline: bool = False) -> Path:
         """Write the regions as narrowPeak (BED6+4), sorted, atomically."""
         return write_narrowpeak(self.regions, path, trackline=trackline,
