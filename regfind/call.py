@@ -246,10 +246,18 @@ def _resolve(cell: str | None, profile: str | None, config: Any, model: Any,
 
 
 def resolve_model_path(name: str | os.PathLike[str]) -> Path:
-    """Return a model path, given a path or the name of a folder under ``models/``."""
+    """Return a model path, given a path, a zoo model name or a folder under ``models/``.
+
+    A zoo name (``regfind models list``) gives the verified local checkpoint
+    (:func:`regfind.zoo.model_path`; an error says how to download a missing one).
+    """
     path = Path(name).expanduser()
     if path.exists():
         return path
+    from regfind import zoo
+
+    if zoo.find_model(str(name)) is not None:
+        return zoo.model_path(str(name))
     for root in (Path.cwd() / "models", Path(__file__).resolve().parents[1] / "models"):
         if (root / str(name)).exists():
             return root / str(name)

@@ -28,6 +28,8 @@ _COMMANDS = (
     ("profiles_cmd", "profiles"),
     ("peaks_cmd", "peaks"),
     ("call_cmd", "call"),
+    ("models_cmd", "models"),
+    ("fetch_cmd", "fetch"),
     ("plot_cmd", "plot"),
     ("report_cmd", "report"),
 )
