@@ -13,13 +13,17 @@ All tensors are [B, L, C] (batch, sequence, channels), float32.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from regfind.model.config import Seq2ExpConfig
-from regfind.model.scan import Backend, selective_scan
+from regfind.model.scan import Backend, numba_available, selective_scan
+
+if TYPE_CHECKING:
+    from regfind.model._scan_numba import MixerParams
 
 
 class RMSNorm(nn.Module):
@@ -68,6 +72,13 @@ class Mamba(nn.Module):
         with torch.no_grad():
             self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
 
+    def params(self) -> MixerParams:
+        """Return the parameters the fused CPU kernels need (views, no copies)."""
+        from regfind.model._scan_numba import MixerParams
+
+        return MixerParams(self.conv1d.weight, self.conv1d.bias, self.x_proj.weight,
+                           self.dt_proj.weight, self.dt_proj.bias, self.A_log, self.D)
+
     def mix(self, x: torch.Tensor, z: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
         """Causal conv, selective scan and gate; ``x``, ``z`` [B, L, d_inner]."""
         length = x.shape[1]
@@ -97,11 +108,40 @@ class BiMamba(nn.Module):
         self.mamba_rev.out_proj.weight = self.mamba_fwd.out_proj.weight
 
     def forward(self, hidden: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
-        """Mix ``hidden`` [B, L, d_model] in both directions; returns [B, L, d_model]."""
+        """Mix ``hidden`` [B, L, d_model] in both directions; returns [B, L, d_model].
+
+        On CPU without gradients (``backend`` 'auto' or 'numba', numba installed) everything
+        between the projections runs in the fused compiled kernels of
+        :func:`regfind.model._scan_numba.bimamba_mix_numba`; otherwise each direction runs
+        :meth:`Mamba.mix` with ``backend``.
+        """
+        if self._use_fused(hidden, backend):
+            return self._forward_fused(hidden)
         x, z = self.mamba_fwd.in_proj(hidden).chunk(2, dim=-1)
         g = self.mamba_fwd.mix(x, z, backend)
         g_rev = self.mamba_rev.mix(x.flip(1), z.flip(1), backend)
         return self.mamba_fwd.out_proj(g + g_rev.flip(1))
+
+    def _use_fused(self, hidden: torch.Tensor, backend: Backend) -> bool:
+        if backend not in ("auto", "numba") or hidden.device.type != "cpu":
+            return False
+        if hidden.dtype != torch.float32 or not numba_available():
+            return False
+        if torch.is_grad_enabled() and (hidden.requires_grad or any(
+                p.requires_grad for p in self.parameters())):
+            return False
+        from regfind.model._scan_numba import fused_supported
+
+        return fused_supported(*self.mamba_fwd.A_log.shape)
+
+    def _forward_fused(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Inference path on CPU: in_proj, fused bidirectional mix, out_proj."""
+        from regfind.model._scan_numba import bimamba_mix_numba
+
+        xz = self.mamba_fwd.in_proj(hidden)
+        mixed = bimamba_mix_numba(xz, self.mamba_fwd.params(), self.mamba_rev.params())
+        del xz
+        return self.mamba_fwd.out_proj(mixed)
 
 
 class Block(nn.Module):
