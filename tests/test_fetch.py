@@ -22,7 +22,6 @@ def _env(monkeypatch, tmp_path):
     monkeypatch.delenv("REGFIND_OFFLINE", raising=False)
     monkeypatch.delenv("REGFIND_DATA_REGISTRY", raising=False)
     monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "parsed"))
     monkeypatch.setenv("REGFIND_CONFIG", str(tmp_path / "config" / "profiles.toml"))
 
 

@@ -143,7 +143,7 @@ class _Evil:
 
 
 def test_pickle_with_code_is_refused_and_not_run(cfg, root, tmp_path, monkeypatch):
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
     marker = tmp_path / "pwned"
     masks = geneexp_blacklist()
     masks["chr2"] = _Evil(marker)
@@ -206,7 +206,7 @@ def test_every_protocol_and_numpy1_names(tmp_path, protocol):
 
 
 def test_pickle_intervals_are_cached(tmp_path, monkeypatch):
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr("regfind.io._cache.MIN_BYTES", 0)
     path = tmp_path / "b.pkl"
     path.write_bytes(pickle.dumps(geneexp_blacklist()))

@@ -23,7 +23,7 @@ def cache_of(tmp_path):
 
 @pytest.fixture
 def files(tmp_path, monkeypatch):
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(cache_of(tmp_path)))
+    monkeypatch.setenv("REGFIND_CACHE", str(cache_of(tmp_path)))
     monkeypatch.setattr(_cache, "MIN_BYTES", 0)  # cache even tiny files: failures must not
     files = write_files(tmp_path)
     import pyfaidx
@@ -109,7 +109,7 @@ def test_failure_has_message_and_writes_nothing(files, tmp_path, name, capsys):
 
 
 def test_gtf_cache_hit_and_invalidation(tmp_path, monkeypatch):
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(_cache, "MIN_BYTES", 0)
     path = write_gz(tmp_path / "genes.gtf.gz", gtf_text())
     first = read_annotation(path)
@@ -137,7 +137,7 @@ def test_gtf_cache_hit_and_invalidation(tmp_path, monkeypatch):
 
 
 def test_small_files_and_no_cache_write_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
     path = write_gz(tmp_path / "genes.gtf.gz", gtf_text())
     read_annotation(path)  # below MIN_BYTES
     monkeypatch.setattr(_cache, "MIN_BYTES", 0)
@@ -149,7 +149,7 @@ def test_small_files_and_no_cache_write_nothing(tmp_path, monkeypatch):
 def test_unwritable_cache_is_skipped(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(blocker / "sub"))  # cannot be created
+    monkeypatch.setenv("REGFIND_CACHE", str(blocker / "sub"))  # cannot be created
     monkeypatch.setattr(_cache, "MIN_BYTES", 0)
     path = write_gz(tmp_path / "genes.gtf.gz", gtf_text())
     assert read_annotation(path).lookup("GENEA").tss == 100

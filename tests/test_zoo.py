@@ -34,7 +34,6 @@ def _env(monkeypatch, tmp_path):
     monkeypatch.delenv("REGFIND_OFFLINE", raising=False)
     monkeypatch.delenv("REGFIND_MODEL_CARDS", raising=False)
     monkeypatch.setenv("REGFIND_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("REGFIND_CACHE_DIR", str(tmp_path / "parsed"))
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -2,7 +2,7 @@
 
 Parsing a full GENCODE GTF in Python takes tens of seconds and converting the GeneExp blacklist
 pickle means reading gigabytes, so the parsed result of a large file is stored as flat numpy
-arrays in ``platformdirs.user_cache_dir('regfind')`` (or ``$REGFIND_CACHE_DIR``; set
+arrays in ``platformdirs.user_cache_dir('regfind')`` (``parsed/`` under ``$REGFIND_CACHE`` when set; set
 ``REGFIND_NO_CACHE=1`` to switch the cache off). An entry is keyed by the file's absolute path
 and kind, and records the file's size and modification time (ns) and a format version: any
 change to one of them makes the entry stale, and it is rebuilt and replaced. Entries are written
@@ -34,12 +34,12 @@ def cache_dir() -> Path | None:
     """Return the cache directory, or None when ``REGFIND_NO_CACHE`` is set."""
     if os.environ.get("REGFIND_NO_CACHE", "") not in ("", "0"):
         return None
-    env = os.environ.get("REGFIND_CACHE_DIR")
+    env = os.environ.get("REGFIND_CACHE")
     if env:
-        return Path(env).expanduser()
+        return Path(env).expanduser() / "parsed"
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("regfind"))
+    return Path(platformdirs.user_cache_dir("regfind")) / "parsed"
 
 
 def _entry(path: Path, kind: str) -> Path | None:

@@ -44,14 +44,13 @@ _SOURCE_MODELS = Path(__file__).resolve().parents[2] / "models"
 def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """Return the download cache folder.
 
-    In order: ``override`` (``--cache-dir``), ``REGFIND_CACHE``, ``REGFIND_CACHE_DIR`` (the
-    variable of regfind's parsed-file cache), ``platformdirs.user_cache_dir('regfind')``.
+    In order: ``override`` (``--cache-dir``), ``REGFIND_CACHE``,
+    ``platformdirs.user_cache_dir('regfind')`` (parsed files go to its ``parsed/`` folder).
     """
     if override is not None:
         return Path(override).expanduser()
-    for var in ("REGFIND_CACHE", "REGFIND_CACHE_DIR"):
-        if os.environ.get(var):
-            return Path(os.environ[var]).expanduser()
+    if os.environ.get("REGFIND_CACHE"):
+        return Path(os.environ["REGFIND_CACHE"]).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("regfind"))
