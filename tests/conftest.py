@@ -16,3 +16,20 @@ def official_dir() -> Path:
     if not (OFFICIAL / "tiny_soft.ckpt").exists():
         pytest.skip(f"official checkpoint fixtures not found at {OFFICIAL} (../shared is absent)")
     return OFFICIAL
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):
+    """Run ``regfind ARGS`` in-process; return ``(exit_code, stdout, stderr)``."""
+    from regfind.cli import main
+
+    def run(args: list[str]) -> tuple[int, str, str]:
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -13,7 +13,6 @@ import pytest
 from call_data import GENES, SIZES, save_tiny_model, write_profile
 
 from regfind.call import call
-from regfind.cli import main
 from regfind.errors import ConfigError
 from regfind.intervals import call as call_intervals
 from regfind.io.bed import read_narrowpeak
@@ -24,16 +23,6 @@ def profile(tmp_path_factory):
     root = tmp_path_factory.mktemp("sim")
     model = save_tiny_model(root / "model")
     return write_profile(root, model)
-
-
-def _cli(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_call_one_gene_genome_coordinates(profile):
@@ -91,12 +80,12 @@ def test_no_model_configured(profile, tmp_path):
         call("GENE1", "demo", config=other)
 
 
-def test_cli_outputs(profile, tmp_path, capsys):
+def test_cli_outputs(profile, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
     track = tmp_path / "mask.bw"
-    code, _, err = _cli(["call", "--gene", "GENE1", "--gene", "GENE2", "--gene", "GENE4",
+    code, _, err = run_cli(["call", "--gene", "GENE1", "--gene", "GENE2", "--gene", "GENE4",
                          "--cell", "demo", "--config", str(profile), "-o", str(out),
-                         "--track", str(track), "--trackline", "--predict"], capsys)
+                         "--track", str(track), "--trackline", "--predict"])
     assert code == 0, err
     bed = read_narrowpeak(out)
     assert len(bed) > 0 and set(bed["chrom"]) <= set(SIZES)
@@ -123,10 +112,10 @@ def test_cli_outputs(profile, tmp_path, capsys):
     assert not (tmp_path / "regions.bed.parts").exists()
 
 
-def test_cli_bed_is_read_by_pyranges_and_bedtools(profile, tmp_path, capsys):
+def test_cli_bed_is_read_by_pyranges_and_bedtools(profile, tmp_path, run_cli):
     out = tmp_path / "r.bed"
-    code, _, err = _cli(["call", "--gene", "GENE1", "--gene", "GENE4", "--cell", "demo",
-                         "--config", str(profile), "-o", str(out)], capsys)
+    code, _, err = run_cli(["call", "--gene", "GENE1", "--gene", "GENE4", "--cell", "demo",
+                         "--config", str(profile), "-o", str(out)])
     assert code == 0, err
     pyranges = pytest.importorskip("pyranges")
     gr = pyranges.read_bed(str(out))
@@ -137,10 +126,10 @@ def test_cli_bed_is_read_by_pyranges_and_bedtools(profile, tmp_path, capsys):
         assert check.stdout == out.read_text()
 
 
-def test_cli_bad_gene_one_line_error(profile, tmp_path, capsys):
+def test_cli_bad_gene_one_line_error(profile, tmp_path, run_cli):
     out = tmp_path / "x.bed"
-    code, _, err = _cli(["call", "--cell", "nocell", "--gene", "GENE1", "--config",
-                         str(profile), "-o", str(out)], capsys)
+    code, _, err = run_cli(["call", "--cell", "nocell", "--gene", "GENE1", "--config",
+                         str(profile), "-o", str(out)])
     assert code == 1 and err.startswith("regfind: error:") and err.count("\n") == 1
     assert not out.exists()
 
@@ -182,13 +171,13 @@ def test_hard_model_cutoff_default(profile, tmp_path):
         assert kept[s - 2000:e - 2000].any()
 
 
-def test_cli_loci_bed(profile, tmp_path, capsys):
+def test_cli_loci_bed(profile, tmp_path, run_cli):
     bed = tmp_path / "loci.bed"
     bed.write_text("1\t2990\t3010\tmyregion\n")  # '1' is chr1 by alias
     out = tmp_path / "loci_regions.bed"
     with pytest.warns(Warning):
-        code, _, err = _cli(["call", "--loci", str(bed), "--cell", "demo", "--config",
-                             str(profile), "-o", str(out)], capsys)
+        code, _, err = run_cli(["call", "--loci", str(bed), "--cell", "demo", "--config",
+                             str(profile), "-o", str(out)])
     assert code == 0, err
     regions = read_narrowpeak(out)
     assert len(regions) and regions["name"].str.startswith("myregion|chr1:").all()

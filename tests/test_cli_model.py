@@ -8,18 +8,6 @@ import sys
 
 import pytest
 
-from regfind.cli import main
-
-
-def _run(args, capsys):
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
 
 def test_version_and_help_do_not_import_torch():
     code = ("import sys; from regfind.cli import main\n"
@@ -30,34 +18,34 @@ def test_version_and_help_do_not_import_torch():
     assert "model" in result.stdout
 
 
-def test_model_info(official_dir, capsys):
-    code, out, _ = _run(["model", "info", str(official_dir / "tiny_hard.ckpt"), "--json"], capsys)
+def test_model_info(official_dir, run_cli):
+    code, out, _ = run_cli(["model", "info", str(official_dir / "tiny_hard.ckpt"), "--json"])
     assert code == 0
     info = json.loads(out)
     assert info["variant"] == "Seq2Exp-hard" and info["cell_type"] == "K562"
     assert info["window_bp"] == 2000 and info["training"]["trainer.precision"] == "bf16"
 
 
-def test_model_convert_then_load(official_dir, tmp_path, capsys):
+def test_model_convert_then_load(official_dir, tmp_path, run_cli):
     out_dir = tmp_path / "soft"
-    code, out, _ = _run(["model", "convert", str(official_dir / "tiny_soft.ckpt"),
-                         "-o", str(out_dir)], capsys)
+    code, out, _ = run_cli(["model", "convert", str(official_dir / "tiny_soft.ckpt"),
+                         "-o", str(out_dir)])
     assert code == 0 and "wrote" in out
-    code, out, _ = _run(["model", "info", str(out_dir), "--json"], capsys)
+    code, out, _ = run_cli(["model", "info", str(out_dir), "--json"])
     info = json.loads(out)
     assert info["format"] == "regfind-seq2exp"
     assert info["provenance"]["converted_from"].endswith("tiny_soft.ckpt")
 
 
-def test_library_error_is_one_line(tmp_path, capsys):
+def test_library_error_is_one_line(tmp_path, run_cli):
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"garbage")
-    code, out, err = _run(["model", "info", str(bad)], capsys)
+    code, out, err = run_cli(["model", "info", str(bad)])
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("regfind: error: cannot read checkpoint")
 
 
 @pytest.mark.parametrize("args", [["model", "info"], ["nonsense"]])
-def test_usage_errors_exit_2(args, capsys):
-    code, _, err = _run(args, capsys)
+def test_usage_errors_exit_2(args, run_cli):
+    code, _, err = run_cli(args)
     assert code == 2 and ("Usage" in err or "Error" in err)

@@ -2,8 +2,8 @@
 
 Parsing a full GENCODE GTF in Python takes tens of seconds and converting the GeneExp blacklist
 pickle means reading gigabytes, so the parsed result of a large file is stored as flat numpy
-arrays in ``platformdirs.user_cache_dir('regfind')`` (``parsed/`` under ``$REGFIND_CACHE`` when set; set
-``REGFIND_NO_CACHE=1`` to switch the cache off). An entry is keyed by the file's absolute path
+arrays in the ``parsed/`` folder of ``$REGFIND_CACHE`` or ``platformdirs.user_cache_dir('regfind')``
+(set ``REGFIND_NO_CACHE=1`` to switch the cache off). An entry is keyed by the file's absolute path
 and kind, and records the file's size and modification time (ns) and a format version: any
 change to one of them makes the entry stale, and it is rebuilt and replaced. Entries are written
 atomically (temporary file, then rename) and read with ``allow_pickle=False``; an unreadable

@@ -12,18 +12,17 @@ peak``; ``score`` is an integer 0-1000 (clamped on write), ``peak`` the summit's
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Final
 
 import numpy as np
 import pandas as pd
 
+from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
 
 __all__ = [
@@ -57,46 +56,6 @@ _DTYPES: Final = {
 }  # fmt: skip
 _HEADER_PREFIXES: Final = ("track", "browser", "#")
 _BIGWIG_MAGIC: Final = (0x888FFC26).to_bytes(4, "little")
-
-
-# --------------------------------------------------------------------------------------------
-# Atomic writes
-# --------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` only on success.
-
-    Parameters
-    ----------
-    path : path-like
-        Final destination. Its directory must exist.
-
-    Yields
-    ------
-    pathlib.Path
-        Temporary file (same directory, so ``os.replace`` is atomic) to write to.
-    """
-    dest = Path(path)
-    if not dest.parent.is_dir():
-        raise DataError(f"cannot write {dest}: directory {dest.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    """Return the process umask (read without changing it for good)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_text(path: str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:

@@ -21,12 +21,10 @@ the hard variant's shared generator/encoder) must be identical in the file.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import pickle
 import re
-import tempfile
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Any
 
 import torch
 
+from regfind._files import atomic_write, sha256_file
 from regfind.errors import CheckpointError, ConfigError, UnsafeCheckpointError
 from regfind.model.config import Seq2ExpConfig
 from regfind.model.seq2exp import Seq2Exp
@@ -105,10 +104,10 @@ def save_model(model: Seq2Exp, directory: str | os.PathLike[str], *,
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.named_parameters()}
     card = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
             "config": model.config.to_dict(), "provenance": dict(provenance or {})}
-    with _atomic_path(directory / WEIGHTS_FILE) as tmp:
+    with atomic_write(directory / WEIGHTS_FILE) as tmp:
         save_file(tensors, str(tmp), metadata={"format": FORMAT_NAME})
     card["sha256"] = sha256_file(directory / WEIGHTS_FILE)
-    with _atomic_path(directory / CARD_FILE) as tmp:
+    with atomic_write(directory / CARD_FILE) as tmp:
         tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     return directory
 
@@ -133,15 +132,6 @@ def load_state_strict(model: torch.nn.Module, state: Mapping[str, torch.Tensor],
     with torch.no_grad():
         for key, value in state.items():
             params[key].copy_(value.to(params[key].dtype))
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------- official checkpoints
@@ -332,22 +322,3 @@ def _refused_global(message: str) -> str | None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-class _atomic_path:  # noqa: N801 - used as a context manager, reads like a function
-    """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-
-    def __enter__(self) -> Path:
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            os.replace(self.tmp, self.target)
-        else:
-            self.tmp.unlink(missing_ok=True)

@@ -30,7 +30,7 @@ from regfind.zoo._download import (
     install_file,
     offline_mode,
     read_record,
-    sha256_of,
+    sha256_file,
     verify_file,
 )
 from regfind.zoo.cards import ModelCard, load_cards
@@ -222,7 +222,7 @@ def _verify_bundled(card: ModelCard) -> dict[str, str]:
         path = folder / fname
         if not path.is_file():
             raise ChecksumError(f"bundled model {card.name}: {path} is missing")
-        out[fname] = sha256_of(path)
+        out[fname] = sha256_file(path)
         expected = card.checksums.get(fname, "")
         if expected and out[fname] != expected:
             raise ChecksumError(f"bundled model {card.name}: sha256 of {path} is {out[fname]}, "

@@ -30,10 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from regfind._files import sha256_file
 from regfind.errors import ChecksumError, DownloadError, OfflineError
 
 __all__ = ["Remote", "ResumingDownloader", "fetch_file", "install_file", "offline_mode",
-           "read_record", "sha256_of", "verify_file"]
+           "read_record", "sha256_file", "verify_file"]
 
 RECORD_SUFFIX = ".regfind.json"
 _CHUNK = 1 << 16
@@ -57,17 +58,6 @@ def offline_mode(offline: bool | None = None) -> bool:
     if offline is not None:
         return offline
     return os.environ.get("REGFIND_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """Return the hex sha256 of a file (read in 1 MiB blocks)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_record(dest: Path) -> dict[str, Any] | None:
@@ -100,7 +90,7 @@ def verify_file(dest: Path, remote: Remote, *, allow_unknown: bool = False,
     if remote.size is not None and dest.stat().st_size != remote.size:
         raise ChecksumError(f"{dest} has {dest.stat().st_size:,} bytes, expected "
                             f"{remote.size:,}: delete it and download it again")
-    actual = sha256_of(dest)
+    actual = sha256_file(dest)
     expected = remote.sha256 or (read_record(dest) or {}).get("sha256", "")
     if expected and actual != expected:
         raise ChecksumError(f"sha256 of {dest} is {actual}, expected {expected}: the file is "
@@ -185,7 +175,7 @@ def install_file(source: str | os.PathLike[str], remote: Remote,
 
 def _verified(dest: Path, remote: Remote, allow_unknown: bool, fresh: bool = False) -> Path:
     if fresh:
-        sha = sha256_of(dest)
+        sha = sha256_file(dest)
         if remote.size is not None and dest.stat().st_size != remote.size:
             dest.unlink()
             raise ChecksumError(f"{remote.url} gave {remote.filename} of the wrong size "

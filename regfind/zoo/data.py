@@ -26,7 +26,7 @@ from regfind.zoo._download import (
     fetch_file,
     offline_mode,
     read_record,
-    sha256_of,
+    sha256_file,
     verify_file,
 )
 
@@ -209,5 +209,5 @@ def _unpack(item: DataFile, packed: Path, cache: Path) -> Path:
             raise DataError(f"cannot unpack {packed}: {exc}") from exc
         os.replace(tmp, dest)
     origin = f"unpacked from {packed.name} (sha256 {(read_record(packed) or {}).get('sha256')})"
-    _write_record(dest, Remote(item.remote.url, item.unpacked), sha256_of(dest), origin)
+    _write_record(dest, Remote(item.remote.url, item.unpacked), sha256_file(dest), origin)
     return dest
