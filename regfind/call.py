@@ -356,22 +356,26 @@ class _Store:
                 table=np.array(table.to_json(orient="split")),
                 dtypes=np.array(json.dumps({c: str(t) for c, t in table.dtypes.items()})))
 
-    def load_all(self, genes: list[str], keep: bool) -> tuple[list[pd.DataFrame],
-                                                              list[GeneMask]]:
+    def load_table(self, gene: str) -> pd.DataFrame:
+        """Return the stored region table of ``gene``."""
         from io import StringIO
 
-        tables, masks = [], []
-        for gene in genes:
-            if not self.has(gene):
-                continue
-            with np.load(self._path(gene)) as z:
-                table = pd.read_json(StringIO(str(z["table"])), orient="split", dtype=False)
-                tables.append(table.astype(json.loads(str(z["dtypes"]))))
-                if keep:
-                    chrom, start, end, strand, name, tss, clen = json.loads(str(z["locus"]))
-                    locus = Locus(chrom, start, end, strand, name, tss, clen)
-                    pred = float(z["pred"])
-                    masks.append(GeneMask(locus, z["mask"], z["alpha"], z["beta"],
-                                          None if np.isnan(pred) else pred,
-                                          tuple(z["notes"].tolist())))
-        return tables, masks
+        with np.load(self._path(gene)) as z:
+            table = pd.read_json(StringIO(str(z["table"])), orient="split", dtype=False)
+            return table.astype(json.loads(str(z["dtypes"])))
+
+    def load_mask(self, gene: str) -> GeneMask:
+        """Return the stored mask of ``gene``."""
+        with np.load(self._path(gene)) as z:
+            chrom, start, end, strand, name, tss, clen = json.loads(str(z["locus"]))
+            locus = Locus(chrom, start, end, strand, name, tss, clen)
+            pred = float(z["pred"])
+            return GeneMask(locus, z["mask"], z["alpha"], z["beta"],
+                            None if np.isnan(pred) else pred, tuple(z["notes"].tolist()))
+
+    def load_all(self, genes: list[str], keep: bool) -> tuple[list[pd.DataFrame],
+                                                              list[GeneMask]]:
+        """Return the tables (and masks when ``keep``) of the stored genes among ``genes``."""
+        found = [g for g in genes if self.has(g)]
+        tables = [self.load_table(g) for g in found]
+        return tables, [self.load_mask(g) for g in found] if keep else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,43 +32,151 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
              profile: str | None, config: Path | None, model_path: str | None, output: Path,
              cutoff: float | None, top_fraction: float | None, min_length: int | None,
              max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
-             predict: bool, batch_size: int, device: str | None, resume: bool) -> None:
+             predict: bool, batch_size: int, device: str | None, resume: bool,
+             shard: str | None = None, engine: str | None = None,
+             scheduler: str | None = None, workers: int | None = None) -> None:
     """Run ``regfind call`` (see its help)."""
     from tqdm import tqdm
 
-    from regfind.call import call, loci_from_bed, resolve_model_path, write_sidecar
+    from regfind.call import call, loci_from_bed, resolve_model_path
     from regfind.model.checkpoint import load_model
     from regfind.profiles import get_profile
 
+    if shard is not None and engine is not None:
+        raise click.UsageError("--shard and --engine do not combine: shards are for schedulers "
+                               "that start one process per shard")
+    if engine is not None:
+        from regfind.scale import import_distributed
+
+        import_distributed()
     prof = get_profile(profile, config)
     sources = prof.sources(cell)
     model_name = model_path or prof.cell(cell).model
     if model_name is None:
         raise ConfigError(f"no model for cell type {cell!r}: pass --model or set 'model' for "
                           "the cell type in the profile")
-    model = load_model(resolve_model_path(model_name), device="cpu")
+    model_file = resolve_model_path(model_name)
+    model = load_model(model_file, device="cpu")
     names = _gene_list(genes, genes_file, all_genes, sources, loci_bed is not None)
     loci = loci_from_bed(loci_bed, sources, model.config.seq_range) if loci_bed else []
+    rules = {"cutoff": cutoff, "top_fraction": top_fraction, "min_length": min_length,
+             "max_gap": max_gap}
+    run = _Run(cell, sources, model, names, loci, rules, batch_size, device, predict)
+    if shard is not None:
+        return _run_shard(run, shard, output, resume, _progress_bar(tqdm, len(names + loci)))
     workdir = output.with_name(output.name + ".parts")
     if workdir.exists() and not resume:
         shutil.rmtree(workdir)
-    bar = _progress_bar(tqdm, len(names) + len(loci))
-    result = call(names, cell, loci=loci, sources=sources, model=model, cutoff=cutoff,
-                  top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
-                  batch_size=batch_size, device=device, predict=predict,
-                  keep_masks=track is not None or cutoff_analysis, workdir=workdir,
-                  progress=bar)
-    outputs = {"bed": str(output), "tsv": str(output) + ".tsv"}
-    result.to_bed(output, trackline=trackline)
-    result.to_tsv(outputs["tsv"])
-    if track is not None:
-        result.to_track(track, sources.genome.chrom_sizes)
-        outputs["track"] = str(track)
-    write_sidecar(result, str(output) + ".json", outputs)
+    keep = track is not None or cutoff_analysis
+    if engine is not None:
+        spec = {"profile": profile, "config": str(Path(config).resolve()) if config else None,
+                "model": str(Path(model_file).resolve())}
+        result = _run_engine(run, spec, workdir, keep, scheduler, workers)
+    else:
+        bar = _progress_bar(tqdm, len(names) + len(loci))
+        result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
+                      batch_size=batch_size, device=device, predict=predict,
+                      keep_masks=keep, workdir=workdir, progress=bar)
+    _write_outputs(result, output, track, trackline, sources.genome.chrom_sizes)
     shutil.rmtree(workdir, ignore_errors=True)
     if cutoff_analysis:
         _print_cutoff_analysis(result)
     _report(result, output)
+
+
+@dataclass
+class _Run:
+    """What every mode of ``regfind call`` shares."""
+
+    cell: str
+    sources: Any
+    model: Any
+    names: list[str]
+    loci: list[Any]
+    rules: dict[str, Any]
+    batch_size: int
+    device: str | None
+    predict: bool
+
+    def labels(self) -> list[str]:
+        from regfind.call import _label
+
+        return [_label(self.sources, g) for g in self.names] + [loc.gene for loc in self.loci]
+
+    def plan(self, shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
+        from regfind.regions import CallParams
+        from regfind.shards import make_plan
+
+        params = CallParams.default(self.model.config.variant, **self.rules)
+        names = self.names + [loc.gene for loc in self.loci]
+        return make_plan(self.model, self.sources, self.cell, params, names, self.labels(),
+                         self.predict, shard)
+
+
+def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> None:
+    from regfind.call import call
+    from regfind.shards import parse_shard, shard_dir, shard_positions, write_manifest
+
+    index, count = parse_shard(shard)
+    plan = run.plan((index, count))
+    mine = shard_positions(plan["labels"], index, count)
+    directory = shard_dir(output, index, count)
+    if directory.exists() and not resume:
+        shutil.rmtree(directory)
+    write_manifest(directory, plan)
+    genes = [run.names[k] for k in mine if k < len(run.names)]
+    loci = [run.loci[k - len(run.names)] for k in mine if k >= len(run.names)]
+    skipped: list[tuple[str, str]] = []
+    if genes or loci:
+        result = call(genes, run.cell, loci=loci, sources=run.sources, model=run.model,
+                      **run.rules, batch_size=run.batch_size, device=run.device,
+                      predict=run.predict, keep_masks=False, workdir=directory, progress=bar)
+        skipped = result.skipped
+    write_manifest(directory, plan, skipped=skipped, complete=True)
+    click.echo(f"shard {index}/{count}: {len(mine)} genes ({len(skipped)} skipped) stored in "
+               f"{directory}; when every shard is done: regfind merge -o {output}", err=True)
+
+
+def _run_engine(run: _Run, spec: dict[str, Any], workdir: Path, keep: bool,
+                scheduler: str | None, workers: int | None) -> Any:
+    from regfind.scale import WorkerSpec, run_chunks
+    from regfind.shards import merge, write_manifest
+
+    plan = run.plan()
+    write_manifest(workdir, plan)
+    worker = WorkerSpec(cell=run.cell, workdir=str(workdir.resolve()), **spec, **run.rules,
+                        batch_size=run.batch_size, device=run.device, predict=run.predict)
+    skipped = run_chunks([*run.names, *run.loci], worker, labels=plan["labels"],
+                         address=scheduler, n_workers=workers)
+    write_manifest(workdir, plan, skipped=skipped, complete=True)
+    return merge([workdir], keep_masks=keep)[0]
+
+
+def run_merge(dirs: list[Path], output: Path, track: Path | None, trackline: bool) -> None:
+    """Run ``regfind merge`` (see its help)."""
+    from regfind.shards import merge
+
+    if not dirs:
+        dirs = sorted(output.parent.glob(f"{output.name}.shard-*-of-*"))
+        if not dirs:
+            raise click.UsageError(f"no shard directories given and none found next to {output} "
+                                   f"({output.name}.shard-I-of-N)")
+    result, chrom_sizes = merge(dirs, keep_masks=track is not None)
+    _write_outputs(result, output, track, trackline, chrom_sizes)
+    _report(result, output)
+
+
+def _write_outputs(result: Any, output: Path, track: Path | None, trackline: bool,
+                   chrom_sizes: dict[str, int]) -> None:
+    from regfind.call import write_sidecar
+
+    outputs = {"bed": str(output), "tsv": str(output) + ".tsv"}
+    result.to_bed(output, trackline=trackline)
+    result.to_tsv(outputs["tsv"])
+    if track is not None:
+        result.to_track(track, chrom_sizes)
+        outputs["track"] = str(track)
+    write_sidecar(result, str(output) + ".json", outputs)
 
 
 def _progress_bar(tqdm: Any, total: int) -> Any:

@@ -35,12 +35,23 @@ import click
 @click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--resume", is_flag=True,
               help="Reuse genes finished by an earlier run of the same command.")
+@click.option("--shard", metavar="I/N",
+              help="Run only shard I of N (0-based, e.g. $SLURM_ARRAY_TASK_ID/N) into "
+                   "OUTPUT.shard-I-of-N/; join the shards with regfind merge.")
+@click.option("--engine", type=click.Choice(["dask"]),
+              help="Distribute the genes over Dask workers (pip install 'regfind[scale]').")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address (default: a local cluster on 127.0.0.1).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Workers of the local cluster [GPUs, else CPU cores].")
 def call(genes: tuple[str, ...], genes_file: Path | None, loci_bed: Path | None,
          all_genes: bool, cell: str,
          profile: str | None, config: Path | None, model_path: str | None, output: Path,
          cutoff: float | None, top_fraction: float | None, min_length: int | None,
          max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
-         predict: bool, batch_size: int, device: str | None, resume: bool) -> None:
+         predict: bool, batch_size: int, device: str | None, resume: bool,
+         shard: str | None, engine: str | None, scheduler: str | None,
+         workers: int | None) -> None:
     """Call the regions the model relies on for each gene: BED, TSV, JSON (and a track)."""
     from regfind.cli._run import run_call
 
@@ -48,4 +59,5 @@ def call(genes: tuple[str, ...], genes_file: Path | None, loci_bed: Path | None,
              cell=cell, profile=profile, config=config, model_path=model_path, output=output,
              cutoff=cutoff, top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
              cutoff_analysis=cutoff_analysis, track=track, trackline=trackline,
-             predict=predict, batch_size=batch_size, device=device, resume=resume)
+             predict=predict, batch_size=batch_size, device=device, resume=resume,
+             shard=shard, engine=engine, scheduler=scheduler, workers=workers)

@@ -1,0 +1,134 @@
+"""The Dask engine on a local 2-worker cluster (127.0.0.1): identical output, failures, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from call_data import GENES, save_tiny_model, write_profile
+from scale_hooks import FailOn, KillOnce, Record
+
+from regfind.cli import main
+from regfind.errors import RegfindError
+
+distributed = pytest.importorskip("distributed")
+
+from regfind.scale import WorkerSpec, local_cluster, run_chunks  # noqa: E402
+
+GENE_NAMES = [g[1] for g in GENES] + ["NOPE"]
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sim")
+    return write_profile(root, save_tiny_model(root / "model"))
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = local_cluster(2)
+    cl = distributed.Client(cluster, set_as_default=False, timeout=TIMEOUT)
+    try:
+        cl.wait_for_workers(2, timeout=TIMEOUT)
+        yield cl
+    finally:
+        cl.close(timeout=10)
+        cluster.close(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def genes_file(profile):
+    path = profile.parent / "genes.txt"
+    path.write_text("\n".join(GENE_NAMES) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def single(profile, genes_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("single") / "regions.bed"
+    main(["call", "--genes", str(genes_file), "--cell", "demo", "--config", str(profile),
+          "-o", str(out), "--track", str(out.with_suffix(".bedgraph"))])
+    return out
+
+
+def _cli(args, capsys):
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def _same_outputs(out, single):
+    assert out.read_bytes() == single.read_bytes()
+    for ext in (".tsv",):
+        assert (out.parent / (out.name + ext)).read_bytes() == (
+            single.parent / (single.name + ext)).read_bytes()
+
+
+def _spec(profile, workdir):
+    return WorkerSpec(cell="demo", profile=None, config=str(profile),
+                      model=str(profile.parent / "model"), workdir=str(workdir))
+
+
+def test_cli_engine_identical(profile, genes_file, single, client, tmp_path, capsys):
+    out = tmp_path / "regions.bed"
+    track = tmp_path / "regions.bedgraph"
+    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+                      "-o", out, "--track", track, "--engine", "dask",
+                      "--scheduler", client.scheduler.address], capsys)
+    assert code == 0, err
+    _same_outputs(out, single)
+    assert track.read_bytes() == single.with_suffix(".bedgraph").read_bytes()
+    side = json.loads((tmp_path / "regions.bed.json").read_text())
+    assert [s["gene"] for s in side["skipped"]] == ["NOPE"]
+    assert not (tmp_path / "regions.bed.parts").exists()
+
+
+def test_killed_worker_retried_elsewhere(profile, single, client, tmp_path):
+    marker = tmp_path / "killed"
+    workdir = tmp_path / "parts"
+    skipped = run_chunks(GENE_NAMES, _spec(profile, workdir), client=client, chunk_size=2,
+                         timeout=TIMEOUT, on_gene=KillOnce("GENE2", marker))
+    assert marker.exists()  # a worker really died on GENE2
+    assert [g for g, _ in skipped] == ["NOPE"]
+    client.wait_for_workers(2, timeout=TIMEOUT)  # the nanny restarts the killed worker
+    assert sorted(p.stem for p in workdir.glob("*.npz")) == sorted(GENE_NAMES[:-1])
+
+
+def test_crash_then_resume(profile, genes_file, single, client, tmp_path, capsys):
+    out = tmp_path / "regions.bed"
+    workdir = tmp_path / "regions.bed.parts"
+    spec = _spec(profile, workdir)
+    with pytest.raises(Exception, match="injected failure on GENE5"):
+        run_chunks(GENE_NAMES, spec, client=client, chunk_size=2, timeout=TIMEOUT,
+                   on_gene=FailOn("GENE5"))
+    done = {p.stem for p in workdir.glob("*.npz")}
+    assert done and "GENE5" not in done
+    log = tmp_path / "computed.log"
+    run_chunks(GENE_NAMES, spec, client=client, chunk_size=2, timeout=TIMEOUT,
+               on_gene=Record(log))
+    computed = set(log.read_text().split())
+    assert "GENE5" in computed and not computed & done
+    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+                      "-o", out, "--engine", "dask", "--scheduler", client.scheduler.address,
+                      "--resume"], capsys)
+    assert code == 0, err
+    _same_outputs(out, single)
+
+
+def test_timeout_is_an_error(profile, client, tmp_path):
+    with pytest.raises(RegfindError, match="did not finish within"):
+        run_chunks(GENE_NAMES, _spec(profile, tmp_path / "p"), client=client, chunk_size=1,
+                   timeout=0.01)
+
+
+@pytest.mark.slow
+def test_cli_local_cluster(profile, genes_file, single, tmp_path, capsys):
+    out = tmp_path / "regions.bed"
+    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+                      "-o", out, "--engine", "dask", "--workers", "2"], capsys)
+    assert code == 0, err
+    _same_outputs(out, single)
