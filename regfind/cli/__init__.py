@@ -28,6 +28,7 @@ _COMMANDS = (
     ("profiles_cmd", "profiles"),
     ("peaks_cmd", "peaks"),
     ("call_cmd", "call"),
+    ("attribute_cmd", "attribute"),
     ("merge_cmd", "merge"),
     ("models_cmd", "models"),
     ("fetch_cmd", "fetch"),

@@ -1,0 +1,93 @@
+"""``regfind attribute``: captum/ISM attribution baselines on the same checkpoint, as regions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
+
+
+@click.command("attribute")
+@click.option("--gene", required=True, help="Gene symbol or Ensembl ID.")
+@click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562).")
+@click.option("--method", required=True,
+              help=f"One of {', '.join(_METHODS)} (DeepLIFT-style rules are refused).")
+@click.option("--profile", help="Data profile name (default: the only one configured).")
+@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
+@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Regions as narrowPeak (BED6+4); also writes <output>.json.")
+@click.option("--track", type=click.Path(dir_okay=False, path_type=Path),
+              help="Per-base score as bigWig (.bw) or bedGraph.")
+@click.option("--signals", is_flag=True, help="Also attribute the H3K27ac/DNase/Hi-C tracks.")
+@click.option("--reduction", type=click.Choice(["sum", "abs_sum", "max_abs"]),
+              help="Channels -> one score per base (default per method; see docs/compare.md).")
+@click.option("--baseline", type=click.Choice(["zeros", "shuffle"]), default="zeros",
+              show_default=True, help="Integrated gradients baseline.")
+@click.option("--n-steps", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Integrated gradients steps.")
+@click.option("--internal-batch-size", type=click.IntRange(min=1),
+              help="Integrated gradients: path points per backward pass (memory).")
+@click.option("--region", help="ISM: genome region chrom:start-end (0-based, half-open).")
+@click.option("--tile", type=click.IntRange(min=1), default=100, show_default=True,
+              help="ISM tile length (bp).")
+@click.option("--ism-mode", type=click.Choice(["n", "shuffle"]), default="n",
+              show_default=True, help="ISM: replace a tile with N or a dinucleotide shuffle.")
+@click.option("-c", "--cutoff", type=float, help="Keep bases with score >= CUTOFF.")
+@click.option("--top-fraction", type=float, help="Keep this fraction of bases [0.1].")
+@click.option("-l", "--min-length", type=int, help="Minimum region length in bp [100].")
+@click.option("-g", "--max-gap", type=int, help="Merge regions closer than this (bp) [50].")
+@click.option("--trackline", is_flag=True, help="Start the BED with a UCSC track line.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seeds the shuffles.")
+@click.option("--device", help="cpu, cuda, ... (default: CUDA when available).")
+def attribute(gene: str, cell: str, method: str, profile: str | None, config: Path | None,
+              model_path: str | None, output: Path | None, track: Path | None, signals: bool,
+              reduction: str | None, baseline: str, n_steps: int,
+              internal_batch_size: int | None, region: str | None, tile: int, ism_mode: str,
+              cutoff: float | None, top_fraction: float | None, min_length: int | None,
+              max_gap: int | None, trackline: bool, seed: int, device: str | None) -> None:
+    """Attribute GENE's predicted expression to its window and call regions like `call`."""
+    import json
+
+    from regfind.attribution import attribute as run
+    from regfind.attribution import check_method
+    from regfind.io.bed import atomic_write
+
+    check_method(method)
+    if output is None and track is None:
+        raise click.UsageError("give -o/--output and/or --track")
+    span = _parse_region(region) if region else None
+    res = run(gene, cell, method, profile=profile, config=config, model=model_path,
+              cutoff=cutoff, top_fraction=top_fraction, min_length=min_length,
+              max_gap=max_gap, signals=signals, reduction=reduction, baseline=baseline,
+              n_steps=n_steps, internal_batch_size=internal_batch_size,
+              region=span[1:] if span else None, tile=tile, ism_mode=ism_mode, seed=seed,
+              device=device)
+    outputs = {}
+    if track is not None:
+        from regfind.profiles import get_profile
+
+        sizes = get_profile(profile, config).sources(cell).genome.chrom_sizes
+        res.to_track(track, sizes)
+        outputs["track"] = str(track)
+    if output is not None:
+        res.to_bed(output, trackline=trackline)
+        outputs["bed"] = str(output)
+        with atomic_write(str(output) + ".json") as tmp:
+            tmp.write_text(json.dumps(res.provenance | {"outputs": outputs}, indent=2,
+                                      sort_keys=True, default=str) + "\n")
+    delta = "" if res.delta is None else f", IG completeness gap {res.delta:.3g}"
+    click.echo(f"regfind attribute {res.method}: {len(res.regions)} regions, pred "
+               f"{res.pred:.4g}{delta}", err=True)
+
+
+def _parse_region(text: str) -> tuple[str, int, int]:
+    try:
+        chrom, span = text.replace(",", "").rsplit(":", 1)
+        start, end = (int(v) for v in span.split("-"))
+    except ValueError:
+        raise click.BadParameter(f"expected chrom:start-end, got {text!r}",
+                                 param_hint="--region") from None
+    return chrom, start, end
