@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from regfind.errors import InputError
 from regfind.model.config import Seq2ExpConfig
 from regfind.model.seq2exp import Seq2Exp, kl_to_marginal
 
@@ -97,3 +98,16 @@ def test_cpu_cuda_agree():
     for key in ("pred", "mask", "alpha", "beta"):
         torch.testing.assert_close(getattr(gpu, key).cpu(), getattr(cpu, key),
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_float64_copy_runs_in_float64():
+    """A float64 copy (for finite-difference checks) keeps float64 end to end."""
+    model = _model("soft")
+    seqs, signals, rna, blacklist = _inputs(n=1)
+    with torch.no_grad():
+        ref = model(seqs, signals, rna, blacklist)
+        out = model.double()(seqs.double(), signals.double(), rna.double(), blacklist)
+    assert out.pred.dtype == torch.float64 and out.mask.dtype == torch.float64
+    torch.testing.assert_close(out.pred.float(), ref.pred, rtol=1e-4, atol=1e-5)
+    with pytest.raises(InputError, match="dtype torch.float32, expected torch.float64"):
+        model(seqs, signals.double(), rna.double(), blacklist)

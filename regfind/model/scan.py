@@ -79,7 +79,8 @@ def _auto_backend(*tensors: torch.Tensor | None) -> Backend:
     present = [t for t in tensors if t is not None]
     on_cpu = all(t.device.type == "cpu" for t in present)
     needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in present)
-    if on_cpu and not needs_grad and numba_available():
+    fp32 = all(t.dtype == torch.float32 for t in present)
+    if on_cpu and fp32 and not needs_grad and numba_available():
         return "numba"
     return "chunked"
 

@@ -17,7 +17,8 @@ alpha      [B, L]       float32  concentration of the combined Beta (before thos
 beta       [B, L]       float32  the other concentration of the combined Beta
 =========  ===========  =======  ===========================================================
 
-``L`` is a window of the genome with the TSS at index ``L // 2``; the promoter is the
+Floating tensors have the model's dtype (:attr:`Seq2Exp.dtype`): float32, or float64 for a
+``.double()`` copy used in numerical checks. ``L`` is a window of the genome with the TSS at index ``L // 2``; the promoter is the
 ``center_len`` bases in the middle. The hard variant needs ``L == seq_range`` exactly (its
 learned position embedding); the soft variant accepts any ``L >= center_len``.
 """
@@ -98,7 +99,7 @@ class Seq2Exp(nn.Module):
         x_enc, x_gen = self._embed(seqs, signals)
         mask, alpha, beta = self._mask(x_gen, signals, blacklist)
         pooled = self._predict_pooled(x_enc, mask)
-        pred = self.pToExpr(torch.cat([pooled, rna_feat], dim=-1)).float()[:, 0]
+        pred = self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0]
         return Seq2ExpOutput(pred, mask, alpha, beta)
 
     def generate(self, seqs: torch.Tensor, signals: torch.Tensor,
@@ -111,6 +112,11 @@ class Seq2Exp(nn.Module):
         self._check_inputs(seqs, signals, blacklist)
         _, x_gen = self._embed(seqs, signals)
         return self._mask(x_gen, signals, blacklist)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """Floating-point type of the parameters; inputs must have it (float32 normally)."""
+        return self.seq_input_layer.weight.dtype
 
     def promoter_slice(self, length: int) -> slice:
         """Window indices of the promoter for a window of ``length`` bases."""
@@ -145,11 +151,10 @@ class Seq2Exp(nn.Module):
                        ) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior Beta from the logits plus the weighted signal priors (spec 1.5-1.7)."""
         cfg = self.config
-        logits = logits.float()
         alpha_post = F.softplus(logits[..., 1]) + cfg.beta_min + _EPS
         beta_post = F.softplus(logits[..., 0]) + cfg.beta_min + _EPS
         w = torch.softmax(self.prior_weights, dim=0)
-        alpha_prior = ((signals.float() + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
+        alpha_prior = ((signals + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
         beta_prior = ((self.signal_betas + cfg.beta_min) * cfg.prior_scale_factor) @ w
         return cfg.z_scale * (alpha_post + alpha_prior), cfg.z_scale * (beta_post + beta_prior)
 
@@ -198,14 +203,15 @@ class Seq2Exp(nn.Module):
                       blacklist: torch.Tensor | None, rna_feat: torch.Tensor | None = None
                       ) -> None:
         cfg = self.config
-        _check_tensor("seqs", seqs, 3, torch.float32, last=cfg.base_size)
+        dtype = self.dtype
+        _check_tensor("seqs", seqs, 3, dtype, last=cfg.base_size)
         n, length = seqs.shape[:2]
-        _check_tensor("signals", signals, 3, torch.float32, last=cfg.signal_size)
+        _check_tensor("signals", signals, 3, dtype, last=cfg.signal_size)
         if tuple(signals.shape[:2]) != (n, length):
             raise InputError(f"signals has shape {tuple(signals.shape)}, expected "
                              f"[{n}, {length}, {cfg.signal_size}] to match seqs")
         if rna_feat is not None:
-            _check_tensor("rna_feat", rna_feat, 2, torch.float32, last=cfg.rna_feat_dim)
+            _check_tensor("rna_feat", rna_feat, 2, dtype, last=cfg.rna_feat_dim)
             if rna_feat.shape[0] != n:
                 raise InputError(f"rna_feat has {rna_feat.shape[0]} rows, seqs has {n} samples")
         if blacklist is not None:
