@@ -16,6 +16,13 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0+unknown"
 
 _LAZY = {
+    "call": "regfind.calling",
+    "CallResult": "regfind.calling",
+    "CallParams": "regfind.regions",
+    "for_gene": "regfind.inputs",
+    "for_locus": "regfind.inputs",
+    "attribute": "regfind.attribution",
+    "write_report": "regfind.report",
     "Locus": "regfind.coords",
     "load_model": "regfind.model.checkpoint",
     "save_model": "regfind.model.checkpoint",

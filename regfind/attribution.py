@@ -412,7 +412,7 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
     method : str, default 'integrated_gradients'
         See :data:`METHODS`; refused names raise :class:`UnsupportedMethodError`.
     profile, config, model, sources : optional
-        As for :func:`regfind.call.call` (model: a Seq2Exp or a checkpoint path).
+        As for :func:`regfind.calling.call` (model: a Seq2Exp or a checkpoint path).
     cutoff, top_fraction, min_length, max_gap : optional
         Interval rules, as ``regfind call`` (default: top 10% of the window's bases).
     **kwargs
@@ -424,7 +424,7 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
     Attribution
     """
     check_method(method)
-    from regfind.call import _resolve
+    from regfind.calling import _resolve
     from regfind.inputs import for_gene
 
     sources, net, _ = _resolve(cell, profile, config, model, sources)

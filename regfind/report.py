@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv
 
-from regfind.call import CallResult, call
+from regfind.calling import CallResult, call
 from regfind.errors import ConfigError
 from regfind.inference import GeneMask
 from regfind.io.bed import atomic_write, read_bed
@@ -52,7 +52,7 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         Cell type of the profile (needed unless ``sources`` is given).
     output : path-like
     profile, config, model, sources : optional
-        As in :func:`regfind.call.call`.
+        As in :func:`regfind.calling.call`.
     peaks, truth : path or DataFrame, optional
         BED/narrowPeak of peaks (compared) and of known elements (drawn).
     attributions : mapping gene -> (method -> per-base array), optional
@@ -60,7 +60,7 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         True: JASPAR CORE vertebrates; False: no motif section.
     image_format : {'png', 'svg'}
     **call_kwargs
-        Passed to :func:`regfind.call.call` (cutoff, top_fraction, device, ...).
+        Passed to :func:`regfind.calling.call` (cutoff, top_fraction, device, ...).
 
     Returns
     -------
@@ -84,7 +84,7 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
                  attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
                  motifs: Any = True, image_format: str = "png",
                  title: str | None = None) -> Path:
-    """Write the HTML report of an existing :class:`~regfind.call.CallResult`.
+    """Write the HTML report of an existing :class:`~regfind.calling.CallResult`.
 
     ``sources`` (:class:`regfind.inputs.Sources`) supplies the genome, tracks and annotation of
     the windows. Other parameters as in :func:`report`.

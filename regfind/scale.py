@@ -3,8 +3,8 @@
 The driver splits the genes still to do into chunks and maps a task over them. Each worker
 process loads the model and opens the input files once (:func:`_worker_state` is cached per
 process) and stores every finished gene in the shared work directory in
-:class:`regfind.call._Store`'s format, atomically. When all chunks are done the driver merges the
-directory (:func:`regfind.shards.merge`) into the result a single-process run gives.
+:class:`regfind.calling.GeneStore`'s format, atomically. When all chunks are done the driver
+merges the directory (:func:`regfind.shards.merge`) into the result a single-process run gives.
 
 Failures: a worker that dies has its running chunk rescheduled on another worker by the Dask
 scheduler (up to ``distributed.scheduler.allowed-failures`` times); genes it had stored are
@@ -43,7 +43,7 @@ class WorkerSpec:
     workdir : str
         Shared directory the per-gene results go to.
     cutoff, top_fraction, min_length, max_gap : optional
-        Interval rules, as for :func:`regfind.call.call`.
+        Interval rules, as for :func:`regfind.calling.call`.
     batch_size : int
     device : str or None
         ``cuda`` picks ``cuda:<worker number % GPUs>`` on a multi-GPU machine.
@@ -111,7 +111,7 @@ def run_chunks(items: Sequence[Item], spec: WorkerSpec, *,
     spec : WorkerSpec
     labels : sequence of str, optional
         The names results are stored under, one per item (default: the gene name as given,
-        the locus name); see :func:`regfind.call._label`.
+        the locus name); see :func:`regfind.calling.gene_label`.
     client : distributed.Client, optional
         Use this client; else connect to ``address``, else start :func:`local_cluster`.
     address : str, optional
@@ -132,9 +132,9 @@ def run_chunks(items: Sequence[Item], spec: WorkerSpec, *,
         Genes that could not be called, with the reason.
     """
     distributed = import_distributed()
-    from regfind.call import _Store
+    from regfind.calling import GeneStore
 
-    store = _Store(Path(spec.workdir))
+    store = GeneStore(Path(spec.workdir))
     if labels is None:
         labels = [it.gene if isinstance(it, Locus) else it for it in items]
     todo = [it for it, lab in zip(items, labels, strict=True) if not store.has(lab)]
@@ -188,7 +188,7 @@ def _run_on(client: Any, chunks: list[list[Item]], spec: WorkerSpec, timeout: fl
 def _run_chunk(items: list[Item], spec: dict[str, Any],
                on_gene: Callable[[str], None] | None = None) -> list[tuple[str, str]]:
     """Call one chunk on a worker; return its skipped genes."""
-    from regfind.call import call
+    from regfind.calling import call
 
     s = WorkerSpec(**spec)
     sources, net = _worker_state(s.cell, s.profile, s.config, s.model)

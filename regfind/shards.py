@@ -3,7 +3,7 @@
 A run's genes are split deterministically: the unique result names (annotation labels, or
 locus names) are sorted and the k-th of them belongs to shard ``k % n``, so every shard of the
 same command computes the same split without talking to the others. Each shard stores its
-genes in a work directory in :class:`regfind.call._Store`'s format (one ``<gene>.npz`` per
+genes in a work directory in :class:`regfind.calling.GeneStore`'s format (one ``<gene>.npz`` per
 finished gene, written atomically) plus a ``manifest.json`` describing the whole run (every
 gene in order, rules, model, inputs). :func:`merge` reads any number of such directories
 (shards, or the ``.parts`` folder of a distributed run) and rebuilds the result of a
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from regfind.call import CallResult, _provenance, _sorted, _Store
+from regfind.calling import CallResult, GeneStore, run_provenance, sorted_regions
 from regfind.errors import ConfigError, DataError
 from regfind.io.bed import atomic_write
 from regfind.regions import CallParams
@@ -77,12 +77,12 @@ def make_plan(net: Any, sources: Any, cell: str, params: CallParams, names: list
     params : CallParams
     names, labels : list of str
         Every gene and locus of the whole run in input order: as asked for, and the names
-        their results are stored under (:func:`regfind.call._label`).
+        their results are stored under (:func:`regfind.calling.gene_label`).
     predict : bool
     shard : (int, int)
         This directory's shard, ``(0, 1)`` for a whole run.
     """
-    prov = _provenance(net, sources, cell, params, labels, [], time.time(), predict)
+    prov = run_provenance(net, sources, cell, params, labels, [], time.time(), predict)
     return {"format": FORMAT, "shard": list(shard), "names": names, "labels": labels,
             "params": dict(params.__dict__), "cell": cell, "predict": predict,
             "model_sha256": getattr(net, "source", {}).get("sha256"),
@@ -160,7 +160,7 @@ def merge(dirs: Sequence[str | os.PathLike[str]], *, keep_masks: bool = False
     manifests = [read_manifest(d) for d in dirs]
     first = manifests[0]
     _check_same(dirs, manifests)
-    stores = [_Store(Path(d)) for d in dirs]
+    stores = [GeneStore(Path(d)) for d in dirs]
     skipped = _skipped(manifests)
     label_of = dict(zip(first["names"], first["labels"], strict=True))
     gone = {label_of.get(g, g) for g, _ in skipped}
@@ -173,7 +173,7 @@ def merge(dirs: Sequence[str | os.PathLike[str]], *, keep_masks: bool = False
                 skipped=[{"gene": g, "reason": r} for g, r in skipped],
                 seconds=round(sum(m["provenance"].get("seconds", 0) for m in manifests), 3),
                 shards=len(manifests))
-    result = CallResult(_sorted(tables), masks, skipped, params, prov)
+    result = CallResult(sorted_regions(tables), masks, skipped, params, prov)
     return result, {c: int(n) for c, n in first["chrom_sizes"]}
 
 
@@ -194,9 +194,9 @@ def _skipped(manifests: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted(out.items(), key=lambda it: order.get(it[0], len(order)))
 
 
-def _owners(labels: list[str], stores: list[_Store], skipped: set[str],
-            manifests: list[dict[str, Any]], dirs: Sequence[Any]) -> dict[str, _Store]:
-    owner: dict[str, _Store] = {}
+def _owners(labels: list[str], stores: list[GeneStore], skipped: set[str],
+            manifests: list[dict[str, Any]], dirs: Sequence[Any]) -> dict[str, GeneStore]:
+    owner: dict[str, GeneStore] = {}
     missing = []
     for lab in dict.fromkeys(labels):
         store = next((s for s in stores if s.has(lab)), None)

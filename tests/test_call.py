@@ -12,7 +12,7 @@ import pyBigWig
 import pytest
 from call_data import GENES, SIZES, save_tiny_model, write_profile
 
-from regfind.call import call
+from regfind.calling import call
 from regfind.errors import ConfigError
 from regfind.intervals import call as call_intervals
 from regfind.io.bed import read_narrowpeak

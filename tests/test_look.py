@@ -14,7 +14,7 @@ from call_data import save_tiny_model, write_profile
 
 from regfind import motifs as M
 from regfind import plot
-from regfind.call import call
+from regfind.calling import call
 from regfind.cli import main
 from regfind.errors import ConfigError, CoordinateError, InputError
 from regfind.intervals import cutoff_analysis

@@ -13,7 +13,7 @@ from http_server import FileServer
 from zoo_worker import fetch_worker
 
 from regfind import zoo
-from regfind.call import resolve_model_path
+from regfind.calling import resolve_model_path
 from regfind.cli import cli
 from regfind.errors import ChecksumError, DataError, DownloadError, OfflineError
 from regfind.zoo._download import Remote, fetch_file, install_file, read_record, verify_file

@@ -35,7 +35,7 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
                    device: str | None) -> None:
     """Run ``regfind plot locus`` (see its help)."""
     from regfind import plot
-    from regfind.call import call
+    from regfind.calling import call
     from regfind.io.bed import read_bed
     from regfind.plot._result import pick_mask, window_tracks
 

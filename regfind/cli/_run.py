@@ -38,7 +38,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
     """Run ``regfind call`` (see its help)."""
     from tqdm import tqdm
 
-    from regfind.call import call, loci_from_bed, resolve_model_path
+    from regfind.calling import call, loci_from_bed, resolve_model_path
     from regfind.model.checkpoint import load_model
     from regfind.profiles import get_profile
 
@@ -99,7 +99,7 @@ class _Run:
     predict: bool
 
     def labels(self) -> list[str]:
-        from regfind.call import _label
+        from regfind.calling import _label
 
         return [_label(self.sources, g) for g in self.names] + [loc.gene for loc in self.loci]
 
@@ -114,7 +114,7 @@ class _Run:
 
 
 def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> None:
-    from regfind.call import call
+    from regfind.calling import call
     from regfind.shards import parse_shard, shard_dir, shard_positions, write_manifest
 
     index, count = parse_shard(shard)
@@ -168,7 +168,7 @@ def run_merge(dirs: list[Path], output: Path, track: Path | None, trackline: boo
 
 def _write_outputs(result: Any, output: Path, track: Path | None, trackline: bool,
                    chrom_sizes: dict[str, int]) -> None:
-    from regfind.call import write_sidecar
+    from regfind.calling import write_sidecar
 
     outputs = {"bed": str(output), "tsv": str(output) + ".tsv"}
     result.to_bed(output, trackline=trackline)

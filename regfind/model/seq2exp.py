@@ -18,9 +18,10 @@ beta       [B, L]       float32  the other concentration of the combined Beta
 =========  ===========  =======  ===========================================================
 
 Floating tensors have the model's dtype (:attr:`Seq2Exp.dtype`): float32, or float64 for a
-``.double()`` copy used in numerical checks. ``L`` is a window of the genome with the TSS at index ``L // 2``; the promoter is the
-``center_len`` bases in the middle. The hard variant needs ``L == seq_range`` exactly (its
-learned position embedding); the soft variant accepts any ``L >= center_len``.
+``.double()`` copy used in numerical checks. ``L`` is a window of the genome with the TSS at
+index ``L // 2``; the promoter is the ``center_len`` bases in the middle. The hard variant
+needs ``L == seq_range`` exactly (its learned position embedding); the soft variant accepts any
+``L >= center_len``.
 """
 
 from __future__ import annotations

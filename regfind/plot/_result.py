@@ -1,4 +1,4 @@
-"""Figures straight from a :class:`~regfind.call.CallResult` (what ``CallResult.plot`` calls)."""
+"""Figures straight from a :class:`~regfind.calling.CallResult` (what ``CallResult.plot`` calls)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``regfind.call``: from genes and a cell type to regions the model relies on.
+"""``regfind.call``: from genes and a cell type to the regions the model relies on.
 
 The pipeline per gene: inputs (:mod:`regfind.inputs`) → generator mask (:mod:`regfind.inference`)
 → regions with statistics (:mod:`regfind.regions`). Many genes stream in batches; a gene that
@@ -169,8 +169,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     sources, net, cell_label = _resolve(cell, profile, config, model, sources)
     params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
                                 min_length=min_length, max_gap=max_gap)
-    store = _Store(Path(workdir)) if workdir is not None else None
-    labels = [_label(sources, g) for g in genes] + [loc.gene for loc in loci]
+    store = GeneStore(Path(workdir)) if workdir is not None else None
+    labels = [gene_label(sources, g) for g in genes] + [loc.gene for loc in loci]
     todo = [g for g, lab in zip(genes, labels, strict=False)
             if store is None or not store.has(lab)]
     todo_loci = [loc for loc in loci if store is None or not store.has(loc.gene)]
@@ -183,9 +183,9 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     tables, kept = _collect(masks, params, net, store, keep_masks)
     if store is not None:
         tables, kept = store.load_all(labels, keep_masks)
-    regions = _sorted(tables)
+    regions = sorted_regions(tables)
     skipped = list(stream.skipped)
-    prov = _provenance(net, sources, cell_label, params, labels, skipped, started, predict)
+    prov = run_provenance(net, sources, cell_label, params, labels, skipped, started, predict)
     return CallResult(regions, kept, skipped, params, prov)
 
 
@@ -214,7 +214,7 @@ def loci_from_bed(path: str | os.PathLike[str], sources: Sources, window: int) -
     return out
 
 
-def _label(sources: Sources, gene: str) -> str:
+def gene_label(sources: Sources, gene: str) -> str:
     """Return the name results are stored under: the annotation label, else ``gene``."""
     try:
         return sources.annotation.lookup(gene).label if sources.annotation else gene
@@ -265,7 +265,7 @@ def resolve_model_path(name: str | os.PathLike[str]) -> Path:
                       "folder under models/")
 
 
-def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: _Store | None,
+def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: GeneStore | None,
              keep: bool) -> tuple[list[pd.DataFrame], list[GeneMask]]:
     tables, kept = [], []
     for gm in masks:
@@ -280,7 +280,8 @@ def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: _St
     return tables, kept
 
 
-def _sorted(tables: list[pd.DataFrame]) -> pd.DataFrame:
+def sorted_regions(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate per-gene region tables, sorted by chrom, start, end, gene (stable)."""
     columns = [*NARROWPEAK_COLUMNS, *STAT_COLUMNS]
     tables = [t for t in tables if len(t)]
     if not tables:
@@ -289,9 +290,10 @@ def _sorted(tables: list[pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["chrom", "start", "end", "gene"], kind="stable", ignore_index=True)
 
 
-def _provenance(net: Any, sources: Sources, cell: str, params: CallParams,
-                genes: list[str], skipped: list[tuple[str, str]], started: float,
-                predict: bool) -> dict[str, Any]:
+def run_provenance(net: Any, sources: Sources, cell: str, params: CallParams,
+                   genes: list[str], skipped: list[tuple[str, str]], started: float,
+                   predict: bool) -> dict[str, Any]:
+    """Return the provenance of a run: model, inputs, rules, genes, versions, timing."""
     from regfind import __version__
 
     files = {k: str(getattr(getattr(sources, k, None), "path", "") or "")
@@ -330,7 +332,7 @@ def write_sidecar(result: CallResult, path: str | os.PathLike[str],
     return Path(path)
 
 
-class _Store:
+class GeneStore:
     """Per-gene results on disk (``<gene>.npz``), written atomically; the basis of resume."""
 
     def __init__(self, root: Path) -> None:
@@ -341,9 +343,11 @@ class _Store:
         return self.root / f"{_SAFE.sub('_', gene)}.npz"
 
     def has(self, gene: str) -> bool:
+        """Whether ``gene`` (its stored label) is finished."""
         return self._path(gene).exists()
 
     def save(self, gm: GeneMask, table: pd.DataFrame) -> None:
+        """Store one finished gene: its mask, Beta concentrations, locus and regions."""
         gene = gm.locus.gene
         loc = gm.locus
         with atomic_write(self._path(gene)) as tmp, open(tmp, "wb") as fh:
