@@ -99,9 +99,9 @@ class _Run:
     predict: bool
 
     def labels(self) -> list[str]:
-        from regfind.calling import _label
+        from regfind.calling import gene_label
 
-        return [_label(self.sources, g) for g in self.names] + [loc.gene for loc in self.loci]
+        return [gene_label(self.sources, g) for g in self.names] + [loc.gene for loc in self.loci]
 
     def plan(self, shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
         from regfind.regions import CallParams
