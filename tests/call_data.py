@@ -20,8 +20,12 @@ FEATURES = ("UTR5LEN_log10zscore,CDSLEN_log10zscore,INTRONLEN_log10zscore,UTR3LE
             "UTR5GC,CDSGC,UTR3GC,ORFEXONDENSITY,PromoterActivity")
 
 
-def write_profile(root: Path, model_dir: Path) -> Path:
-    """Write FASTA, GTF, bigWigs, blacklist, gene features and a profiles TOML under ``root``."""
+def write_profile(root: Path, model_dir: Path, genes: list[tuple] | None = None) -> Path:
+    """Write FASTA, GTF, bigWigs, blacklist, gene features and a profiles TOML under ``root``.
+
+    ``genes`` defaults to :data:`GENES` (id, name, chrom, 0-based TSS, strand).
+    """
+    genes = GENES if genes is None else genes
     import pyBigWig
 
     rng = np.random.default_rng(0)
@@ -31,7 +35,7 @@ def write_profile(root: Path, model_dir: Path) -> Path:
             seq = "".join(rng.choice(list("ACGT"), n))
             fh.write(f">{chrom}\n" + "\n".join(seq[i:i + 60] for i in range(0, n, 60)) + "\n")
     gtf_lines = []
-    for gid, name, chrom, tss, strand in GENES:
+    for gid, name, chrom, tss, strand in genes:
         lo, hi = (tss, tss + 500) if strand == "+" else (tss - 499, tss + 1)
         attrs = f'gene_id "{gid}"; gene_name "{name}";'
         gtf_lines.append(f"{chrom}\tsim\tgene\t{lo + 1}\t{hi}\t.\t{strand}\t.\t{attrs}")
@@ -45,7 +49,7 @@ def write_profile(root: Path, model_dir: Path) -> Path:
         bw.close()
     (root / "blacklist.bed").write_text("chr1\t2100\t2200\n")
     rows = [FEATURES] + [f"{gid}," + ",".join(f"{v:.3f}" for v in rng.normal(size=9))
-                         for gid, *_ in GENES]
+                         for gid, *_ in genes]
     (root / "features.csv").write_text("ENSID," + "\n".join(rows) + "\n")
     toml = root / "profiles.toml"
     toml.write_text(f"""[profiles.sim]

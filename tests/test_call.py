@@ -182,3 +182,46 @@ def test_cli_loci_bed(profile, tmp_path, run_cli):
     regions = read_narrowpeak(out)
     assert len(regions) and regions["name"].str.startswith("myregion|chr1:").all()
     assert regions["start"].min() >= 2000 and regions["end"].max() <= 4000
+
+
+def test_sigkill_midway_then_resume(tmp_path):
+    """A run killed with SIGKILL leaves no output; --resume finishes it identically."""
+    import os
+    import signal
+    import sys
+    import time
+
+    many = [(f"ENSG1{i:03d}", f"G{i:03d}", "chr1", 1000 + 100 * i, "+") for i in range(40)]
+    root = tmp_path / "p"
+    root.mkdir()
+    toml = write_profile(root, save_tiny_model(root / "model"), genes=many)
+    names = [g[1] for g in many]
+    (tmp_path / "genes.txt").write_text("\n".join(names) + "\n")
+
+    def argv(out):
+        return [sys.executable, "-c", "from regfind.cli import main; main()", "call",
+                "--genes", str(tmp_path / "genes.txt"), "--cell", "demo", "--config",
+                str(toml), "-o", str(out)]
+
+    out = tmp_path / "killed.bed"
+    parts = tmp_path / "killed.bed.parts"
+    proc = subprocess.Popen(argv(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if parts.exists() and len(list(parts.glob("*.npz"))) >= 3:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before it could be killed")
+    done = len(list(parts.glob("*.npz")))
+    assert 3 <= done < len(names)
+    assert not out.exists()  # nothing half-written
+    assert not list(tmp_path.glob(".killed.bed*"))  # no temporary file left either
+    resumed = subprocess.run(argv(out) + ["--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    fresh = tmp_path / "fresh.bed"
+    subprocess.run(argv(fresh), capture_output=True, text=True, check=True)
+    assert out.read_text() == fresh.read_text()
+    assert (tmp_path / "killed.bed.tsv").read_text() == (tmp_path / "fresh.bed.tsv").read_text()

@@ -34,6 +34,8 @@ _COMMANDS = (
     ("fetch_cmd", "fetch"),
     ("plot_cmd", "plot"),
     ("report_cmd", "report"),
+    ("compare_cmd", "compare"),
+    ("benchmark_cmd", "benchmark"),
 )
 
 
