@@ -276,3 +276,30 @@ def _raw_scores(pairs: pd.DataFrame, method: str, tracks: dict[str, Any], masks:
         return score_masks(pairs, masks, aggregate)
     return baseline(pairs, method)
 
+
+
+def out_of_reach(windows: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Count each gene's validated enhancers that its model window cannot see.
+
+    Parameters
+    ----------
+    windows : pandas.DataFrame
+        Columns ``gene, chrom, start, end``: each gene's model window (genome coordinates,
+        0-based half-open), matched to ``pairs`` by gene symbol and chromosome.
+    pairs : pandas.DataFrame
+        :func:`read_crispr` output.
+
+    Returns
+    -------
+    dict of str to (int, int)
+        Gene -> (positives outside its window, all its positives), for genes with at least one
+        positive outside.
+    """
+    pos = pairs[pairs["label"]]
+    out = {}
+    for w in windows.itertuples(index=False):
+        rows = pos[(pos["gene"] == w.gene) & (pos["chrom"].astype(str) == str(w.chrom))]
+        outside = int(((rows["start"] < w.start) | (rows["end"] > w.end)).sum())
+        if outside:
+            out[str(w.gene)] = (outside, len(rows))
+    return out

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from regfind.coords import Locus
-from regfind.errors import ConfigError, RegfindError
+from regfind.errors import ConfigError, RegfindError, RegfindWarning
 from regfind.inference import GeneMask, run_masks
 from regfind.inputs import InputStream, ModelInputs, Sources, for_locus
 from regfind.intervals import NARROWPEAK_COLUMNS
@@ -125,6 +125,7 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
          min_length: int | None = None, max_gap: int | None = None,
          batch_size: int = 1, device: str | None = None, predict: bool = False,
          keep_masks: bool = True, workdir: str | os.PathLike[str] | None = None,
+         crispr: str | os.PathLike[str] | None = "auto",
          progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> CallResult:
     """Call the regions Seq2Exp relies on for one or many genes.
 
@@ -157,6 +158,10 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
         Store each finished gene here and reuse finished genes on a rerun (resume).
     progress : callable, optional
         Wraps the gene iterator (e.g. ``tqdm``).
+    crispr : path-like, 'auto' or None, default 'auto'
+        CRISPRi benchmark file for window-reach warnings: a gene whose validated enhancers lie
+        outside its window gets a :class:`~regfind.errors.RegfindWarning` (and an entry in
+        the provenance). 'auto' uses the copy ``regfind fetch crispri`` made, if any.
 
     Returns
     -------
@@ -186,7 +191,35 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     regions = sorted_regions(tables)
     skipped = list(stream.skipped)
     prov = run_provenance(net, sources, cell_label, params, labels, skipped, started, predict)
+    prov["window_reach"] = _window_reach(crispr, regions, net.config.seq_range)
     return CallResult(regions, kept, skipped, params, prov)
+
+
+def _window_reach(crispr: Any, regions: pd.DataFrame, window: int) -> dict[str, Any]:
+    """Warn about called genes whose CRISPRi-validated enhancers lie outside their window."""
+    import warnings
+
+    from regfind.benchmark import benchmark_path, out_of_reach, read_crispr
+
+    if crispr is None or regions.empty:
+        return {}
+    try:
+        path = benchmark_path(None if crispr == "auto" else crispr)
+    except RegfindError:
+        if crispr == "auto":
+            return {}
+        raise
+    genes = regions.drop_duplicates("gene")
+    start = genes["tss"].to_numpy(np.int64) - window // 2
+    windows = pd.DataFrame({"gene": genes["gene"].to_numpy(), "chrom": genes["chrom"].to_numpy(),
+                            "start": start, "end": start + window})
+    missed = out_of_reach(windows, read_crispr(path))
+    for gene, (outside, total) in missed.items():
+        warnings.warn(f"{gene}: {outside} of its {total} CRISPRi-validated enhancers "
+                      f"({Path(path).name}) lie outside the model's {window:,} bp window; the "
+                      "model cannot find them", RegfindWarning, stacklevel=3)
+    return {"file": str(path), "out_of_reach": {g: {"outside": o, "positives": t}
+                                                 for g, (o, t) in missed.items()}}
 
 
 def _locus_batches(loci: list[Locus], sources: Sources, batch_size: int

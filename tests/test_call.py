@@ -13,7 +13,7 @@ import pytest
 from call_data import GENES, SIZES, save_tiny_model, write_profile
 
 from regfind.calling import call
-from regfind.errors import ConfigError
+from regfind.errors import ConfigError, RegfindWarning
 from regfind.intervals import call as call_intervals
 from regfind.io.bed import read_narrowpeak
 
@@ -225,3 +225,19 @@ def test_sigkill_midway_then_resume(tmp_path):
     subprocess.run(argv(fresh), capture_output=True, text=True, check=True)
     assert out.read_text() == fresh.read_text()
     assert (tmp_path / "killed.bed.tsv").read_text() == (tmp_path / "fresh.bed.tsv").read_text()
+
+
+def test_window_reach_warning(profile, tmp_path):
+    cols = ["chrom", "chromStart", "chromEnd", "measuredGeneSymbol", "startTSS", "Regulated",
+            "ValidConnection"]
+    rows = [["chr1", 2500, 2600, "GENE1", 3000, "TRUE", "TRUE"],    # inside GENE1's window
+            ["chr1", 8000, 8200, "GENE1", 3000, "TRUE", "TRUE"],    # outside it
+            ["chr1", 8000, 8200, "GENE4", 2500, "TRUE", "TRUE"]]    # GENE4 is on chr2
+    truth = tmp_path / "crispr.tsv"
+    truth.write_text("\t".join(cols) + "\n" + "\n".join("\t".join(map(str, r)) for r in rows)
+                     + "\n")
+    with pytest.warns(RegfindWarning, match="GENE1: 1 of its 2 CRISPRi-validated enhancers"):
+        res = call(["GENE1", "GENE4"], "demo", config=profile, crispr=truth)
+    assert res.provenance["window_reach"]["out_of_reach"] == {
+        "GENE1": {"outside": 1, "positives": 2}}
+    assert call("GENE1", "demo", config=profile, crispr=None).provenance["window_reach"] == {}

@@ -49,8 +49,17 @@ def _register() -> None:
 _register()
 
 
+def _format_warning(message: Warning | str, category: type[Warning], *args: object,
+                    **kwargs: object) -> str:
+    """Format warnings as one line ``regfind: warning: ...`` (no file and line noise)."""
+    return f"regfind: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn regfind errors into one line on stderr and exit status 1."""
+    import warnings
+
+    warnings.formatwarning = _format_warning
     try:
         cli.main(args=argv, prog_name="regfind", standalone_mode=False)
     except click.exceptions.Abort:
