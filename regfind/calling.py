@@ -264,9 +264,9 @@ def _resolve(cell: str | None, profile: str | None, config: Any, model: Any,
     if sources is None:
         if cell is None:
             raise ConfigError("call needs a cell type (cell='K562') or sources=")
-        from regfind.profiles import get_profile
+        from regfind.profiles import default_profile, get_profile
 
-        prof = get_profile(profile, config)
+        prof = get_profile(default_profile(profile, cell, config), config)
         sources = prof.sources(cell)
         cell_model = prof.cell(cell).model
     if isinstance(model, Seq2Exp):

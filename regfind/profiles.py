@@ -42,7 +42,8 @@ from regfind.errors import ConfigError
 if TYPE_CHECKING:
     from regfind.inputs import Sources
 
-__all__ = ["CellType", "Profile", "config_path", "get_profile", "load_profiles"]
+__all__ = ["DEMO", "CellType", "Profile", "config_path", "default_profile", "demo_profile",
+           "get_profile", "load_profiles"]
 
 _GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes", "gene_names", "geneexp_root")
 _CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features", "gene_list")
@@ -177,8 +178,50 @@ def load_profiles(config: str | Path | None = None) -> dict[str, Profile]:
     return {name: _profile(name, body, path) for name, body in profiles.items()}
 
 
+#: Name of the built-in profile (and its cell type): the simulated demo genome.
+DEMO = "demo"
+
+
+def demo_profile() -> Profile:
+    """Return the built-in ``demo`` profile: the simulated demo genome and its bundled model.
+
+    The data are regenerated deterministically on first use (``regfind simulate``, seed 0,
+    about half a minute) into the user cache and verified against their recorded checksums;
+    the model is ``models/demo-soft``.
+    """
+    from dataclasses import replace
+
+    from regfind.simulate.demo import ensure_demo_data
+
+    folder = ensure_demo_data()
+    profile = load_profiles(folder / "profiles.toml")[DEMO]
+    cells = {name: replace(cell, model=cell.model or "demo-soft")
+             for name, cell in profile.cells.items()}
+    return replace(profile, cells=cells)
+
+
+def default_profile(profile: str | None, cell: str | None,
+                    config: str | Path | None = None) -> str | None:
+    """Return the profile to use when none is named: the built-in demo for cell 'demo'.
+
+    Cell type 'demo' means the built-in demo unless the profiles file has a cell of that name.
+    """
+    if profile is not None or cell != DEMO:
+        return profile
+    path = config_path(config)
+    if path.is_file() and any(DEMO in p.cells for p in load_profiles(config).values()):
+        return None
+    return DEMO
+
+
 def get_profile(name: str | None = None, config: str | Path | None = None) -> Profile:
-    """Return one profile; ``name`` may be omitted when the file has exactly one."""
+    """Return one profile; ``name`` may be omitted when the file has exactly one.
+
+    ``name='demo'`` gives the built-in :func:`demo_profile` unless the profiles file defines
+    a profile of that name.
+    """
+    if name == DEMO and not _defines(config, DEMO):
+        return demo_profile()
     profiles = load_profiles(config)
     if name is None:
         if len(profiles) == 1:
@@ -189,6 +232,12 @@ def get_profile(name: str | None = None, config: str | Path | None = None) -> Pr
             f"no profile {name!r} in {config_path(config)} (has {', '.join(profiles)})"
         )
     return profiles[name]
+
+
+def _defines(config: str | Path | None, name: str) -> bool:
+    """Whether the profiles file exists and defines profile ``name``."""
+    path = config_path(config)
+    return path.is_file() and name in load_profiles(config)
 
 
 def _path(value: Any, base: Path, where: str) -> Path:

@@ -103,18 +103,25 @@ def call_gene(gm: GeneMask, params: CallParams, *, variant: str = "soft",
     loc = gm.locus
     cutoff = params.cutoff
     if cutoff is None:
-        cutoff = top_fraction_cutoff(_on_chromosome(gm.mask, loc), params.top_fraction)
+        cutoff = top_fraction_cutoff(_chosen(gm.mask, loc, promoter_bp), params.top_fraction)
     regions = call_intervals(gm.mask, cutoff, params.min_length, params.max_gap, locus=loc,
                              label=loc.gene or None)
     t = cutoff if variant == "soft" else threshold
     return _add_stats(regions, gm, t, promoter_bp)
 
 
-def _on_chromosome(values: np.ndarray, loc: Locus) -> np.ndarray:
-    """Return the part of a window's values on the chromosome (padding excluded)."""
-    lo = max(0, -loc.start)
-    hi = len(values) - max(0, loc.end - loc.chrom_length)
-    return values[lo:hi]
+def _chosen(values: np.ndarray, loc: Locus, promoter_bp: int) -> np.ndarray:
+    """Return the mask of the bases the model chooses: on the chromosome, promoter excluded.
+
+    The promoter is forced to 1, so a top fraction counts only the other bases: the regions
+    are the promoter plus the top fraction of the rest.
+    """
+    out = values.astype(np.float64)
+    lo = loc.window // 2 - promoter_bp // 2
+    out[lo:lo + promoter_bp] = np.nan
+    out[:max(0, -loc.start)] = np.nan
+    out[len(values) - max(0, loc.end - loc.chrom_length):] = np.nan
+    return out
 
 
 def _add_stats(regions: pd.DataFrame, gm: GeneMask, threshold: float,

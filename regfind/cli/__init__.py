@@ -34,6 +34,8 @@ _COMMANDS = (
     ("fetch_cmd", "fetch"),
     ("plot_cmd", "plot"),
     ("report_cmd", "report"),
+    ("simulate_cmd", "simulate"),
+    ("train_cmd", "train"),
     ("compare_cmd", "compare"),
     ("benchmark_cmd", "benchmark"),
 )

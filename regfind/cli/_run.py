@@ -40,7 +40,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
 
     from regfind.calling import call, loci_from_bed, resolve_model_path
     from regfind.model.checkpoint import load_model
-    from regfind.profiles import get_profile
+    from regfind.profiles import default_profile, get_profile
 
     if shard is not None and engine is not None:
         raise click.UsageError("--shard and --engine do not combine: shards are for schedulers "
@@ -49,7 +49,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         from regfind.scale import import_distributed
 
         import_distributed()
-    prof = get_profile(profile, config)
+    prof = get_profile(default_profile(profile, cell, config), config)
     sources = prof.sources(cell)
     model_name = model_path or prof.cell(cell).model
     if model_name is None:

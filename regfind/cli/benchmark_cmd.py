@@ -83,3 +83,12 @@ def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple
         with atomic_write(reach_table) as tmp:
             result.reach.to_csv(tmp, sep="\t", index=False)
         click.echo(f"wrote {reach_table}", err=True)
+
+
+def _register_synthetic() -> None:
+    from regfind.cli.benchmark_synthetic_cmd import synthetic
+
+    benchmark.add_command(synthetic)
+
+
+_register_synthetic()

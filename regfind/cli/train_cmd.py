@@ -1,0 +1,59 @@
+"""``regfind train``: train Seq2Exp on a data profile and an expression table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--profile", "profile", default=None, help="Data profile (the only one if omitted).")
+@click.option("--cell", required=True, help="Cell type of the profile.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+              help="Profiles TOML (else REGFIND_CONFIG or the user config dir).")
+@click.option("--expression", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Table with gene, split (train/valid/test) and target columns.")
+@click.option("--target", default="log10_expr", show_default=True, help="Target column.")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Output folder (model, training state, history).")
+@click.option("--window", default=10_000, show_default=True, help="Window length in bp.")
+@click.option("--variant", type=click.Choice(["soft", "hard"]), default="soft",
+              show_default=True)
+@click.option("--d-model", default=16, show_default=True)
+@click.option("--d-state", default=8, show_default=True)
+@click.option("--gen-layers", default=2, show_default=True)
+@click.option("--enc-layers", default=1, show_default=True)
+@click.option("--center-len", default=1000, show_default=True, help="Promoter length in bp.")
+@click.option("--epochs", default=8, show_default=True)
+@click.option("--batch-size", default=4, show_default=True)
+@click.option("--lr", default=2e-3, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Stop after this many minutes.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda or auto.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/training_state.pt.")
+@click.option("--cache", type=click.Path(path_type=Path), default=None,
+              help="Folder for the cached inputs (.npz); default OUT/cache.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train(profile: str | None, cell: str, config: Path | None, expression: Path, target: str,
+          out: Path, window: int, variant: str, d_model: int, d_state: int, gen_layers: int,
+          enc_layers: int, center_len: int, epochs: int, batch_size: int, lr: float, seed: int,
+          max_minutes: float | None, device: str, resume: bool, cache: Path | None,
+          quiet: bool) -> None:
+    """Train Seq2Exp (SmoothL1 + 0.01 KL, AdamW, warm-up + cosine) and keep the best model."""
+    from regfind._train_data import build_sets
+    from regfind.train import TrainConfig
+    from regfind.train import train as run
+
+    sets = build_sets(profile, cell, expression, window=window, config=config, target=target,
+                      cache_dir=cache or out / "cache", progress=not quiet)
+    tc = TrainConfig(variant=variant, d_model=d_model, d_state=d_state, gen_n_layer=gen_layers,
+                     enc_n_layer=enc_layers, center_len=center_len, epochs=epochs,
+                     batch_size=batch_size, lr=lr, seed=seed, max_minutes=max_minutes,
+                     device=device)
+    prov = {"data": {"profile": profile, "cell": cell, "expression": str(expression),
+                     "target": target}}
+    result = run(sets, out, tc, provenance=prov, resume=resume, progress=not quiet)
+    click.echo(json.dumps({"valid": result["valid"], "test": result["test"],
+                           "seconds": result["seconds"]}, indent=2))

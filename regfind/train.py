@@ -1,0 +1,277 @@
+"""Train Seq2Exp on any data profile (``regfind train``).
+
+Objective (paper, spec 1.11): ``SmoothL1(pred, log10 expression) + kl_weight * KL`` where KL
+is the mean over bases of KL(combined Beta || marginal Beta), the mask being drawn with
+``rsample`` in training. AdamW, linear warm-up then cosine decay, gradient-norm clipping,
+checkpoint selection on the validation MSE (spec 5.1), a tqdm progress bar with the losses.
+
+Output folder:
+
+- ``model.safetensors`` + ``model.json``: the best model so far (regfind's format; the card's
+  ``provenance`` holds the training data, seed, options and metrics);
+- ``training_state.pt``: the last epoch's weights, optimizer, scheduler and history, for
+  ``resume=True`` (plain tensors and numbers, loaded with ``weights_only=True``);
+- ``history.json``: the per-epoch losses and metrics.
+
+On CPU the differentiable selective scan runs through :mod:`regfind._train_scan`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from regfind.errors import ConfigError, DataError
+
+__all__ = ["TrainConfig", "evaluate", "train"]
+
+STATE_FILE = "training_state.pt"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Options of a training run (model shape, optimisation, budget).
+
+    Attributes
+    ----------
+    variant : {'soft', 'hard'}
+    d_model, d_state, gen_n_layer, enc_n_layer, center_len : int
+        Model shape (the window is the data's); see :class:`regfind.model.config.Seq2ExpConfig`.
+    epochs, batch_size : int
+    lr, weight_decay, warmup_frac, kl_weight, clip : float
+        AdamW learning rate and decay; fraction of the steps spent warming up; KL weight (0.01
+        in the paper); gradient-norm clip.
+    seed : int
+    max_minutes : float or None
+        Stop after the epoch that crosses this wall-clock budget (the schedule is not changed).
+    device : str
+        'cpu', 'cuda' or 'auto'.
+    """
+
+    variant: str = "soft"
+    d_model: int = 16
+    d_state: int = 8
+    gen_n_layer: int = 2
+    enc_n_layer: int = 1
+    center_len: int = 1000
+    epochs: int = 8
+    batch_size: int = 4
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_frac: float = 0.05
+    kl_weight: float = 0.01
+    clip: float = 1.0
+    seed: int = 0
+    max_minutes: float | None = None
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _make_model(tc: TrainConfig, window: int) -> Any:
+    from regfind.model.config import Seq2ExpConfig
+    from regfind.model.seq2exp import Seq2Exp
+
+    cfg = Seq2ExpConfig.preset(tc.variant, d_model=tc.d_model, d_state=tc.d_state,  # type: ignore[arg-type]
+                               gen_n_layer=tc.gen_n_layer, enc_n_layer=tc.enc_n_layer,
+                               seq_range=window, center_len=tc.center_len)
+    return Seq2Exp(cfg)
+
+
+def _schedule(total: int, warmup: int):  # noqa: ANN202
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / max(1, warmup)
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return factor
+
+
+def evaluate(model: Any, data: Any, batch_size: int = 8, device: Any = "cpu") -> dict[str, float]:
+    """Return MSE, MAE and Pearson r of the model's predictions on a :class:`GeneSet`.
+
+    Metrics are computed once over all genes (spec 5.1), with the test-time mask.
+    """
+    import torch
+
+    if len(data) == 0:
+        return {"mse": float("nan"), "mae": float("nan"), "pearson": float("nan"), "n": 0}
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for start in range(0, len(data), batch_size):
+            b = data.batch(np.arange(start, min(start + batch_size, len(data))), device)
+            preds.append(model(b["seqs"], b["signals"], b["rna_feat"], b["blacklist"]).pred.cpu())
+    pred = torch.cat(preds).numpy().astype(np.float64)
+    y = data.target.astype(np.float64)
+    r = float(np.corrcoef(pred, y)[0, 1]) if len(y) > 1 and pred.std() > 0 else float("nan")
+    return {"mse": float(np.mean((pred - y) ** 2)), "mae": float(np.mean(np.abs(pred - y))),
+            "pearson": r, "n": len(y)}
+
+
+def _loss(model: Any, b: dict) -> tuple[Any, Any, Any]:
+    import torch.nn.functional as F
+
+    from regfind.model.seq2exp import kl_to_marginal
+
+    out = model(b["seqs"], b["signals"], b["rna_feat"], b["blacklist"])
+    pred_loss = F.smooth_l1_loss(out.pred, b["target"])
+    kl = kl_to_marginal(out.alpha, out.beta, model.config).mean()
+    return pred_loss, kl, out
+
+
+def _save_state(out: Path, model: Any, opt: Any, sched: Any, epoch: int, history: list,
+                best: float) -> None:
+    import os
+    import tempfile
+
+    import torch
+
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
+             "scheduler": sched.state_dict(), "epoch": epoch, "best_mse": best,
+             "history_json": json.dumps(history)}
+    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=out)
+    os.close(fd)
+    torch.save(state, tmp)
+    os.replace(tmp, out / STATE_FILE)
+
+
+def _load_state(out: Path, model: Any, opt: Any, sched: Any) -> tuple[int, list, float]:
+    import torch
+
+    state = torch.load(out / STATE_FILE, map_location="cpu", weights_only=True)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    return int(state["epoch"]), json.loads(state["history_json"]), float(state["best_mse"])
+
+
+def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig(), *,
+          provenance: dict[str, Any] | None = None, resume: bool = False,
+          progress: bool = True) -> dict[str, Any]:
+    """Train a Seq2Exp model and keep the best one (lowest validation MSE) in ``out``.
+
+    Parameters
+    ----------
+    sets : dict of str to GeneSet
+        'train' and 'valid' (and optionally 'test', evaluated with the best model at the end);
+        see :func:`regfind._train_data.build_sets`.
+    out : path
+        Output folder (see the module docstring).
+    tc : TrainConfig
+    provenance : dict, optional
+        Extra facts for the model card (data set, manifest sha256, ...).
+    resume : bool
+        Continue from ``out/training_state.pt``.
+
+    Returns
+    -------
+    dict
+        ``history`` (per epoch), ``valid`` and ``test`` metrics of the best model,
+        ``seconds`` and ``steps``.
+    """
+    import torch
+
+    from regfind._train_scan import cpu_training_scan
+    from regfind.model.checkpoint import load_model, save_model
+
+    if len(sets.get("train", [])) == 0:
+        raise DataError("no training genes (split 'train' is empty)")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(tc.seed)
+    device = _device(tc.device)
+    window = sets["train"].codes.shape[1]
+    model = _make_model(tc, window)
+    with torch.no_grad():  # start the output at the mean target (not 0) so the first steps
+        model.pToExpr[-1].bias.fill_(float(sets["train"].target.mean()))  # learn more than it
+    model = model.to(device)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=tc.lr,
+                            weight_decay=tc.weight_decay)
+    steps_per_epoch = math.ceil(len(sets["train"]) / tc.batch_size)
+    total = steps_per_epoch * tc.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(total, int(tc.warmup_frac * total)))
+    start_epoch, history, best = 0, [], float("inf")
+    if resume:
+        if not (out / STATE_FILE).is_file():
+            raise ConfigError(f"cannot resume: {out / STATE_FILE} does not exist")
+        start_epoch, history, best = _load_state(out, model, opt, sched)
+    card = {"training": {**asdict(tc), "window": window,
+                         "n_genes": {k: len(v) for k, v in sets.items()}},
+            **(provenance or {})}
+    t0 = time.time()
+    rng = np.random.default_rng(tc.seed)
+    for _ in range(start_epoch):  # keep the shuffling order of an uninterrupted run
+        rng.permutation(len(sets["train"]))
+    with cpu_training_scan(model, device.type == "cpu"):
+        for epoch in range(start_epoch, tc.epochs):
+            row = _epoch(model, opt, sched, sets["train"], rng, tc, device, epoch, progress)
+            row.update({f"valid_{k}": v for k, v in
+                        evaluate(model, _selection_set(sets), device=device).items()})
+            row["seconds"] = round(time.time() - t0, 1)
+            history.append(row)
+            if row["valid_mse"] < best:
+                best = row["valid_mse"]
+                save_model(model, out, provenance={**card, "best_epoch": epoch + 1,
+                                                   "history": history})
+            _save_state(out, model, opt, sched, epoch + 1, history, best)
+            (out / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+            if tc.max_minutes is not None and time.time() - t0 > 60 * tc.max_minutes:
+                break
+    best_model = load_model(out, device=device)
+    result = {"history": history, "seconds": round(time.time() - t0, 1),
+              "valid": evaluate(best_model, _selection_set(sets), device=device),
+              "test": evaluate(best_model, sets["test"], device=device)
+              if len(sets.get("test", [])) else {}}
+    best_epoch = int(np.argmin([h["valid_mse"] for h in history])) + 1
+    save_model(best_model, out, provenance={**card, "best_epoch": best_epoch, "history": history,
+                                            "metrics": {"valid": result["valid"],
+                                                        "test": result["test"]}})
+    return result
+
+
+def _selection_set(sets: dict[str, Any]) -> Any:
+    """Return the genes that select the checkpoint: 'valid', else 'train'."""
+    valid = sets.get("valid")
+    return valid if valid is not None and len(valid) else sets["train"]
+
+
+def _epoch(model: Any, opt: Any, sched: Any, data: Any, rng: np.random.Generator,
+           tc: TrainConfig, device: Any, epoch: int, progress: bool) -> dict[str, float]:
+    import torch
+    from tqdm import tqdm
+
+    model.train()
+    order = rng.permutation(len(data))
+    batches = [order[i:i + tc.batch_size] for i in range(0, len(order), tc.batch_size)]
+    sums = {"loss": 0.0, "pred_loss": 0.0, "kl": 0.0}
+    bar = tqdm(batches, desc=f"epoch {epoch + 1}/{tc.epochs}", disable=not progress,
+               mininterval=5.0)
+    for n, idx in enumerate(bar, 1):
+        b = data.batch(idx, device)
+        pred_loss, kl, _ = _loss(model, b)
+        loss = pred_loss + tc.kl_weight * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.clip)
+        opt.step()
+        sched.step()
+        for k, v in (("loss", loss), ("pred_loss", pred_loss), ("kl", kl)):
+            sums[k] += float(v.detach())
+        bar.set_postfix(loss=f"{sums['loss'] / n:.4f}", kl=f"{sums['kl'] / n:.3f}",
+                        lr=f"{sched.get_last_lr()[0]:.2e}")
+    model.eval()
+    return {"epoch": epoch + 1, **{k: v / len(batches) for k, v in sums.items()}}
