@@ -23,9 +23,9 @@ def run_cli(capsys: pytest.CaptureFixture[str]):
     """Run ``regfind ARGS`` in-process; return ``(exit_code, stdout, stderr)``."""
     from regfind.cli import main
 
-    def run(args: list[str]) -> tuple[int, str, str]:
+    def run(args: list) -> tuple[int, str, str]:
         try:
-            main(args)
+            main([str(a) for a in args])
             code = 0
         except SystemExit as exc:
             code = exc.code

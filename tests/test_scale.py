@@ -52,15 +52,6 @@ def single(profile, genes_file, tmp_path_factory):
     return out
 
 
-def _cli(args, capsys):
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
-
-
 def _same_outputs(out, single):
     assert out.read_bytes() == single.read_bytes()
     for ext in (".tsv",):
@@ -73,12 +64,12 @@ def _spec(profile, workdir):
                       model=str(profile.parent / "model"), workdir=str(workdir))
 
 
-def test_cli_engine_identical(profile, genes_file, single, client, tmp_path, capsys):
+def test_cli_engine_identical(profile, genes_file, single, client, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
     track = tmp_path / "regions.bedgraph"
-    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+    code, _, err = run_cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
                       "-o", out, "--track", track, "--engine", "dask",
-                      "--scheduler", client.scheduler.address], capsys)
+                      "--scheduler", client.scheduler.address])
     assert code == 0, err
     _same_outputs(out, single)
     assert track.read_bytes() == single.with_suffix(".bedgraph").read_bytes()
@@ -98,7 +89,7 @@ def test_killed_worker_retried_elsewhere(profile, single, client, tmp_path):
     assert sorted(p.stem for p in workdir.glob("*.npz")) == sorted(GENE_NAMES[:-1])
 
 
-def test_crash_then_resume(profile, genes_file, single, client, tmp_path, capsys):
+def test_crash_then_resume(profile, genes_file, single, client, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
     workdir = tmp_path / "regions.bed.parts"
     spec = _spec(profile, workdir)
@@ -112,9 +103,9 @@ def test_crash_then_resume(profile, genes_file, single, client, tmp_path, capsys
                on_gene=Record(log))
     computed = set(log.read_text().split())
     assert "GENE5" in computed and not computed & done
-    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+    code, _, err = run_cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
                       "-o", out, "--engine", "dask", "--scheduler", client.scheduler.address,
-                      "--resume"], capsys)
+                      "--resume"])
     assert code == 0, err
     _same_outputs(out, single)
 
@@ -126,9 +117,9 @@ def test_timeout_is_an_error(profile, client, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_local_cluster(profile, genes_file, single, tmp_path, capsys):
+def test_cli_local_cluster(profile, genes_file, single, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
-    code, err = _cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
-                      "-o", out, "--engine", "dask", "--workers", "2"], capsys)
+    code, _, err = run_cli(["call", "--genes", genes_file, "--cell", "demo", "--config", profile,
+                      "-o", out, "--engine", "dask", "--workers", "2"])
     assert code == 0, err
     _same_outputs(out, single)

@@ -25,15 +25,6 @@ def genes_file(profile):
     return path
 
 
-def _cli(args, capsys):
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
-
-
 @pytest.fixture(scope="module")
 def single(profile, genes_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("single") / "regions.bed"
@@ -57,16 +48,16 @@ def test_shard_positions_partition():
     assert shard_positions(list(reversed(labels)), 0, 3) == [4 - p for p in parts[0]][::-1]
 
 
-def test_three_shards_merge_identical(profile, genes_file, single, tmp_path, capsys):
+def test_three_shards_merge_identical(profile, genes_file, single, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
     base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile, "-o", out]
     for i in range(3):
-        code, err = _cli([*base, "--shard", f"{i}/3"], capsys)
+        code, _, err = run_cli([*base, "--shard", f"{i}/3"])
         assert code == 0, err
         assert (tmp_path / f"regions.bed.shard-{i}-of-3" / "manifest.json").exists()
     assert not out.exists()
     track = tmp_path / "regions.bedgraph"
-    code, err = _cli(["merge", "-o", out, "--track", track], capsys)
+    code, _, err = run_cli(["merge", "-o", out, "--track", track])
     assert code == 0, err
     assert out.read_bytes() == single.read_bytes()
     assert (tmp_path / "regions.bed.tsv").read_bytes() == (
@@ -78,37 +69,37 @@ def test_three_shards_merge_identical(profile, genes_file, single, tmp_path, cap
     assert side["model"] == ref["model"] and side["params"] == ref["params"]
 
 
-def test_merge_reports_missing_shard(profile, genes_file, tmp_path, capsys):
+def test_merge_reports_missing_shard(profile, genes_file, tmp_path, run_cli):
     out = tmp_path / "r.bed"
     base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile, "-o", out]
     for i in (0, 2):
-        assert _cli([*base, "--shard", f"{i}/3"], capsys)[0] == 0
-    code, err = _cli(["merge", "-o", out], capsys)
+        assert run_cli([*base, "--shard", f"{i}/3"])[0] == 0
+    code, _, err = run_cli(["merge", "-o", out])
     assert code == 1 and "shards 1/3 are not among" in err
     assert not out.exists()
 
 
-def test_merge_refuses_different_runs(profile, genes_file, tmp_path, capsys):
+def test_merge_refuses_different_runs(profile, genes_file, tmp_path, run_cli):
     a, b = tmp_path / "a.bed", tmp_path / "b.bed"
     base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile]
-    assert _cli([*base, "-o", a, "--shard", "0/2"], capsys)[0] == 0
-    assert _cli([*base, "-o", b, "--shard", "1/2", "--top-fraction", "0.2"], capsys)[0] == 0
-    code, err = _cli(["merge", "-o", a, tmp_path / "a.bed.shard-0-of-2",
-                      tmp_path / "b.bed.shard-1-of-2"], capsys)
+    assert run_cli([*base, "-o", a, "--shard", "0/2"])[0] == 0
+    assert run_cli([*base, "-o", b, "--shard", "1/2", "--top-fraction", "0.2"])[0] == 0
+    code, _, err = run_cli(["merge", "-o", a, tmp_path / "a.bed.shard-0-of-2",
+                      tmp_path / "b.bed.shard-1-of-2"])
     assert code == 1 and "different runs (params differs)" in err
 
 
-def test_bad_shard_and_engine_combination(profile, tmp_path, capsys):
+def test_bad_shard_and_engine_combination(profile, tmp_path, run_cli):
     base = ["call", "--gene", "GENE1", "--cell", "demo", "--config", profile,
             "-o", tmp_path / "x.bed"]
-    code, err = _cli([*base, "--shard", "3/3"], capsys)
+    code, _, err = run_cli([*base, "--shard", "3/3"])
     assert code == 1 and "0 <= I < N" in err
-    code, err = _cli([*base, "--shard", "0/2", "--engine", "dask"], capsys)
+    code, _, err = run_cli([*base, "--shard", "0/2", "--engine", "dask"])
     assert code == 2 and "do not combine" in err
 
 
-def test_engine_missing_names_extra(profile, tmp_path, capsys, monkeypatch):
+def test_engine_missing_names_extra(profile, tmp_path, run_cli, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "distributed", None)
-    code, err = _cli(["call", "--gene", "GENE1", "--cell", "demo", "--config", profile,
-                      "-o", tmp_path / "x.bed", "--engine", "dask"], capsys)
+    code, _, err = run_cli(["call", "--gene", "GENE1", "--cell", "demo", "--config", profile,
+                      "-o", tmp_path / "x.bed", "--engine", "dask"])
     assert code == 1 and "pip install 'regfind[scale]'" in err
