@@ -13,7 +13,7 @@ Output folder:
   ``resume=True`` (plain tensors and numbers, loaded with ``weights_only=True``);
 - ``history.json``: the per-epoch losses and metrics.
 
-On CPU the differentiable selective scan runs through :mod:`regfind._train_scan`.
+On CPU the model's differentiable path uses compiled kernels (:mod:`regfind.model._scan_grad`).
 """
 
 from __future__ import annotations
@@ -185,7 +185,6 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     """
     import torch
 
-    from regfind._train_scan import cpu_training_scan
     from regfind.model.checkpoint import load_model, save_model
 
     if len(sets.get("train", [])) == 0:
@@ -216,21 +215,20 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     rng = np.random.default_rng(tc.seed)
     for _ in range(start_epoch):  # keep the shuffling order of an uninterrupted run
         rng.permutation(len(sets["train"]))
-    with cpu_training_scan(model, device.type == "cpu"):
-        for epoch in range(start_epoch, tc.epochs):
-            row = _epoch(model, opt, sched, sets["train"], rng, tc, device, epoch, progress)
-            row.update({f"valid_{k}": v for k, v in
-                        evaluate(model, _selection_set(sets), device=device).items()})
-            row["seconds"] = round(time.time() - t0, 1)
-            history.append(row)
-            if row["valid_mse"] < best:
-                best = row["valid_mse"]
-                save_model(model, out, provenance={**card, "best_epoch": epoch + 1,
-                                                   "history": history})
-            _save_state(out, model, opt, sched, epoch + 1, history, best)
-            (out / "history.json").write_text(json.dumps(history, indent=2) + "\n")
-            if tc.max_minutes is not None and time.time() - t0 > 60 * tc.max_minutes:
-                break
+    for epoch in range(start_epoch, tc.epochs):
+        row = _epoch(model, opt, sched, sets["train"], rng, tc, device, epoch, progress)
+        row.update({f"valid_{k}": v for k, v in
+                    evaluate(model, _selection_set(sets), device=device).items()})
+        row["seconds"] = round(time.time() - t0, 1)
+        history.append(row)
+        if row["valid_mse"] < best:
+            best = row["valid_mse"]
+            save_model(model, out, provenance={**card, "best_epoch": epoch + 1,
+                                               "history": history})
+        _save_state(out, model, opt, sched, epoch + 1, history, best)
+        (out / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+        if tc.max_minutes is not None and time.time() - t0 > 60 * tc.max_minutes:
+            break
     best_model = load_model(out, device=device)
     result = {"history": history, "seconds": round(time.time() - t0, 1),
               "valid": evaluate(best_model, _selection_set(sets), device=device),

@@ -7,59 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
-from regfind._train_scan import cpu_training_scan, depthwise_conv, scan_with_grad
-from regfind.model.scan import scan_reference
 from regfind.simulate import SimConfig, simulate
 
 TINY = SimConfig(seed=5, n_genes=24, n_chroms=3, valid_chroms=("chr2",), test_chroms=("chr3",),
                  window=2000, spacer=200, center_len=200, element_len=(100, 200),
                  element_gap=50, profile_name="tiny", cell="tinycell")
-
-
-def test_compiled_scan_matches_reference_values_and_gradients() -> None:
-    g = torch.Generator().manual_seed(0)
-    b, length, d, n = 2, 40, 5, 3
-    ins = (torch.randn(b, length, d, generator=g),
-           F.softplus(torch.randn(b, length, d, generator=g)) * 0.5,
-           -torch.rand(d, n, generator=g) * 3, torch.randn(b, length, n, generator=g),
-           torch.randn(b, length, n, generator=g), torch.randn(d, generator=g))
-    ins = tuple(x.requires_grad_() for x in ins)
-    z = torch.randn(b, length, d, generator=g)
-    y1 = scan_with_grad(*ins, z)
-    y2 = scan_reference(*ins) * F.silu(z)
-    torch.testing.assert_close(y1, y2, atol=1e-5, rtol=1e-5)
-    w = torch.randn(y1.shape, generator=g)
-    for a, e in zip(torch.autograd.grad((y1 * w).sum(), ins),
-                    torch.autograd.grad((y2 * w).sum(), ins), strict=True):
-        torch.testing.assert_close(a, e, atol=1e-4, rtol=1e-4)
-
-
-def test_depthwise_conv_matches_module() -> None:
-    conv = torch.nn.Conv1d(6, 6, 4, groups=6, padding=3)
-    x = torch.randn(2, 6, 30, requires_grad=True)
-    a, b = conv(x), depthwise_conv(x, conv.weight, conv.bias)
-    torch.testing.assert_close(a, b)
-    for p, q in zip(torch.autograd.grad(a.sum(), [x, conv.weight]),
-                    torch.autograd.grad(b.sum(), [x, conv.weight]), strict=True):
-        torch.testing.assert_close(p, q)
-
-
-def test_training_context_restores_the_model_code() -> None:
-    import regfind.model.mamba as mamba
-    from regfind.model.config import Seq2ExpConfig
-    from regfind.model.seq2exp import Seq2Exp
-
-    model = Seq2Exp(Seq2ExpConfig.preset("soft", d_model=8, gen_n_layer=1, enc_n_layer=1,
-                                         seq_range=400, center_len=100, d_state=4))
-    before = mamba.selective_scan
-    with cpu_training_scan(model):
-        assert mamba.selective_scan is not before
-    assert mamba.selective_scan is before
-    assert all("forward" not in vars(m.conv1d) for m in model.modules()
-               if isinstance(m, mamba.Mamba))
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,13 @@ with ``h_{-1} = 0``. Three implementations compute it:
   ``h_t = exp(S_t) h_0 + sum_{s<=t} exp(S_t - S_s) delta_s B_s u_s`` (``S`` the running sum of
   ``delta * A``, every exponent <= 0), and ``group`` chunks are combined at once by the same
   form one level up. With gradients enabled each group is checkpointed so memory stays bounded.
-- ``"numba"``: a compiled CPU kernel (:mod:`regfind.model._scan_numba`) for inference.
+- ``"numba"``: compiled CPU kernels: :mod:`regfind.model._scan_numba` for inference, and
+  :mod:`regfind.model._scan_grad` (forward and backward, saving every state) when gradients
+  are needed.
 
-``selective_scan(..., backend="auto")`` takes the compiled kernel for CPU tensors that need no
-gradient and the chunked form otherwise.
+``selective_scan(..., backend="auto")`` takes the compiled kernels for CPU float32 tensors (with
+gradients only while the saved states fit :data:`GRAD_STATE_BUDGET`) and the chunked form
+otherwise (GPU, float64, very long windows with gradients).
 
 Shapes: ``u``, ``delta``, ``z`` are [B, L, D] float32; ``A`` [D, N]; ``B``, ``C`` [B, L, N];
 ``D`` [D]. ``delta`` is the final step size (after ``softplus(. + dt_bias)``).
@@ -33,6 +36,10 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 Backend = Literal["auto", "reference", "chunked", "numba"]
+
+#: With gradients on CPU, the compiled scan saves every state for its backward pass; it is
+#: used while those states fit in this many bytes, the checkpointed chunked form beyond.
+GRAD_STATE_BUDGET = 1 << 30
 
 
 def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: torch.Tensor,
@@ -61,8 +68,12 @@ def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: tor
         Shape [B, L, D], float32.
     """
     if backend == "auto":
-        backend = _auto_backend(u, delta, B, C, z)
+        backend = _auto_backend(u, delta, A, B, C, D, z)
     if backend == "numba":
+        if _needs_grad(u, delta, A, B, C, D, z):
+            from regfind.model._scan_grad import scan_with_grad
+
+            return scan_with_grad(u, delta, A, B, C, D, z)
         from regfind.model._scan_numba import scan_numba
 
         return scan_numba(u, delta, A, B, C, D, z)
@@ -75,14 +86,23 @@ def selective_scan(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: tor
     return y if z is None else y * F.silu(z)
 
 
-def _auto_backend(*tensors: torch.Tensor | None) -> Backend:
-    present = [t for t in tensors if t is not None]
+def _needs_grad(*tensors: torch.Tensor | None) -> bool:
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _auto_backend(u: torch.Tensor, delta: torch.Tensor, A: torch.Tensor, B: torch.Tensor,
+                  C: torch.Tensor, D: torch.Tensor, z: torch.Tensor | None) -> Backend:
+    """Compiled kernels on CPU float32 (with gradients while their states fit); else chunked."""
+    present = [t for t in (u, delta, A, B, C, D, z) if t is not None]
     on_cpu = all(t.device.type == "cpu" for t in present)
-    needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in present)
     fp32 = all(t.dtype == torch.float32 for t in present)
-    if on_cpu and fp32 and not needs_grad and numba_available():
-        return "numba"
-    return "chunked"
+    if not (on_cpu and fp32 and numba_available()):
+        return "chunked"
+    if _needs_grad(*present):
+        from regfind.model._scan_grad import grad_state_bytes
+
+        return "numba" if grad_state_bytes(u, A) <= GRAD_STATE_BUDGET else "chunked"
+    return "numba"
 
 
 def numba_available() -> bool:

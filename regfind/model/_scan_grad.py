@@ -1,11 +1,12 @@
-"""A differentiable selective scan for CPU training: compiled forward and backward (numba).
+"""A differentiable selective scan on CPU: compiled forward and backward (numba).
 
-The model's own differentiable path (``scan_chunked`` in :mod:`regfind.model.scan`) unrolls
-chunks of 32 steps into [chunk x chunk] matrices per channel and state; on a 2-core CPU it needs
+The chunked pure-PyTorch path (``scan_chunked`` in :mod:`regfind.model.scan`) unrolls chunks
+of 32 steps into [chunk x chunk] matrices per channel and state; on a 2-core CPU it needs
 minutes and gigabytes per training step even for a 10 kb window (measured in
 ``docs/simulation.md``). The recurrence itself is only ``O(L * D * N)``: this module computes it
-sequentially in compiled loops, forward and backward, and plugs into the model through
-:func:`cpu_training_scan` for the duration of a training run.
+sequentially in compiled loops, forward and backward. :func:`regfind.model.scan.selective_scan`
+uses it for CPU tensors that need gradients (training, attribution) when the saved states fit
+:data:`regfind.model.scan.GRAD_STATE_BUDGET`.
 
 Shapes (as :func:`regfind.model.scan.selective_scan`): ``u``, ``delta`` [B, L, D] float32;
 ``A`` [D, N]; ``B``, ``C`` [B, L, N]; ``D`` [D]. The saved states take ``B * L * D * N``
@@ -14,8 +15,6 @@ float32 (e.g. 40 MB for B = 4, L = 10 000, D = 32, N = 8).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from numba import njit, prange
 
-__all__ = ["ScanFunction", "cpu_training_scan", "scan_with_grad"]
+__all__ = ["ScanFunction", "depthwise_conv", "grad_state_bytes", "scan_with_grad"]
 
 
 @njit(parallel=True, fastmath=True, cache=True)
@@ -132,41 +131,6 @@ def depthwise_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | N
     return out if bias is None else out + bias[None, :, None]
 
 
-@contextlib.contextmanager
-def cpu_training_scan(model: torch.nn.Module | None = None, enabled: bool = True
-                      ) -> Iterator[None]:
-    """Route the model's differentiable CPU work to compiled/elementwise kernels in the block.
-
-    Two swaps, both undone on exit and both exact (same math, float32):
-
-    - the name ``selective_scan`` that :mod:`regfind.model.mamba` calls is replaced by a
-      router that sends CPU calls with gradients to :func:`scan_with_grad`; inference (no
-      gradients) and GPU calls keep the model's own backends;
-    - each Mamba mixer's depthwise ``conv1d`` of ``model`` runs :func:`depthwise_conv`
-      (PyTorch's CPU backward of grouped convolutions took half of a training step).
-    """
-    import regfind.model.mamba as mamba
-
-    if not enabled:
-        yield
-        return
-    original = mamba.selective_scan
-
-    def routed(u, delta, A, B, C, D, z=None, *, backend="auto"):  # noqa: ANN001, ANN202, N803
-        wants_grad = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (u, delta, A, B, C, D))
-        if wants_grad and u.device.type == "cpu" and backend in ("auto", "numba"):
-            return scan_with_grad(u, delta, A, B, C, D, z)
-        return original(u, delta, A, B, C, D, z, backend=backend)
-
-    convs = [m.conv1d for m in (model.modules() if model is not None else [])
-             if isinstance(m, mamba.Mamba)]
-    mamba.selective_scan = routed
-    for conv in convs:
-        conv.forward = lambda x, c=conv: depthwise_conv(x, c.weight, c.bias)
-    try:
-        yield
-    finally:
-        mamba.selective_scan = original
-        for conv in convs:
-            del conv.forward
+def grad_state_bytes(u: torch.Tensor, A: torch.Tensor) -> int:  # noqa: N803
+    """Bytes of the states :class:`ScanFunction` saves for the backward pass (float32)."""
+    return 4 * u.shape[0] * u.shape[1] * u.shape[2] * A.shape[1]
