@@ -24,6 +24,7 @@ import pandas as pd
 
 from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
+from regfind.intervals import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
 
 __all__ = [
     "BROADPEAK_COLUMNS",
@@ -40,15 +41,9 @@ __all__ = [
     "write_narrowpeak",
 ]
 
-#: narrowPeak (BED6+4) columns, in file order.
-NARROWPEAK_COLUMNS: Final = (
-    "chrom", "start", "end", "name", "score", "strand",
-    "signalValue", "pValue", "qValue", "peak",
-)  # fmt: skip
 #: broadPeak (BED6+3) columns, in file order.
 BROADPEAK_COLUMNS: Final = NARROWPEAK_COLUMNS[:9]
 _BED_COLUMNS: Final = NARROWPEAK_COLUMNS[:6]
-_BEDGRAPH_COLUMNS: Final = ("chrom", "start", "end", "value")
 _DTYPES: Final = {
     "chrom": object, "start": np.int64, "end": np.int64, "name": object, "score": np.float64,
     "strand": object, "signalValue": np.float64, "pValue": np.float64, "qValue": np.float64,
@@ -248,12 +243,12 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
             if not line.startswith(_HEADER_PREFIXES):
                 break
             n_header += 1
-    dtypes = {i: _DTYPES[c] for i, c in enumerate(_BEDGRAPH_COLUMNS)}
+    dtypes = {i: _DTYPES[c] for i, c in enumerate(BEDGRAPH_COLUMNS)}
     try:
         table = pd.read_csv(path, sep=r"\s+", header=None, skiprows=n_header, comment="#",
-                            names=list(_BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
+                            names=list(BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
     except pd.errors.EmptyDataError:
-        return _read_table(path, _BEDGRAPH_COLUMNS, sep=r"\s+")
+        return _read_table(path, BEDGRAPH_COLUMNS, sep=r"\s+")
     except (pd.errors.ParserError, ValueError, TypeError) as exc:
         raise DataError(f"{path}: not a bedGraph file (chrom start end value): {exc}") from exc
     return _typed(table, path)
@@ -298,10 +293,10 @@ def write_bedgraph(
 
 def _sorted_bedgraph(track: pd.DataFrame) -> pd.DataFrame:
     """Check a bedGraph table (columns, coordinates, no overlap) and sort it."""
-    missing = [c for c in _BEDGRAPH_COLUMNS if c not in track.columns]
+    missing = [c for c in BEDGRAPH_COLUMNS if c not in track.columns]
     if missing:
         raise DataError(f"bedGraph table lacks columns {missing}")
-    table = track.loc[:, list(_BEDGRAPH_COLUMNS)].copy()
+    table = track.loc[:, list(BEDGRAPH_COLUMNS)].copy()
     table["chrom"] = table["chrom"].astype(str)
     table = table.sort_values(["chrom", "start"], kind="stable", ignore_index=True)
     starts, ends = table["start"].to_numpy(np.int64), table["end"].to_numpy(np.int64)
@@ -404,5 +399,5 @@ def read_bigwig(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, i
         if len(a)
     ]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in _BEDGRAPH_COLUMNS}), sizes
+        return pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in BEDGRAPH_COLUMNS}), sizes
     return pd.concat(frames, ignore_index=True), sizes

@@ -105,10 +105,11 @@ def _write_bigwig(blocks: list[tuple[str, int, np.ndarray]], path: Path,
 
 
 def _write_bedgraph(blocks: list[tuple[str, int, np.ndarray]], path: Path) -> None:
-    with atomic_write(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        for chrom, start, values in blocks:
-            change = np.flatnonzero(np.diff(values)) + 1
-            lo = np.concatenate([[0], change])
-            hi = np.concatenate([change, [len(values)]])
-            for a, b in zip(lo, hi, strict=True):
-                fh.write(f"{chrom}\t{start + a}\t{start + b}\t{values[a]:.6g}\n")
+    import pandas as pd
+
+    from regfind.intervals import BEDGRAPH_COLUMNS, to_bedgraph
+    from regfind.io.bed import write_bedgraph
+
+    runs = [to_bedgraph(values, chrom, offset=start) for chrom, start, values in blocks]
+    empty = pd.DataFrame({c: [] for c in BEDGRAPH_COLUMNS})
+    write_bedgraph(pd.concat(runs, ignore_index=True) if runs else empty, path)
