@@ -200,10 +200,10 @@ def attribute_inputs(model: Any, inputs: ModelInputs, method: str, *, signals: b
         raise ConfigError(f"unknown reduction {reduction!r}; use sum, abs_sum or max_abs")
     if inputs.seqs.shape[0] != 1:
         raise InputError(f"attribute one window at a time; got a batch of {inputs.seqs.shape[0]}")
-    from regfind.inference import _on_device, resolve_device
+    from regfind._env import on_device, resolve_device
 
     rng = np.random.default_rng(seed)
-    with _on_device(model, resolve_device(device)) as net:
+    with on_device(model, resolve_device(device)) as net:
         x = _tensors(inputs, net)
         if method == "ism":
             seq_attr, sig_attr, pred, base_pred = _ism(net, x, inputs.locus, region, tile,

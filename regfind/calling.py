@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regfind._env import package_versions
 from regfind.coords import Locus
 from regfind.errors import ConfigError, RegfindError, RegfindWarning
 from regfind.inference import GeneMask, run_masks
@@ -29,6 +30,8 @@ from regfind.intervals import NARROWPEAK_COLUMNS
 from regfind.io.bed import atomic_write, write_narrowpeak
 from regfind.regions import STAT_COLUMNS, CallParams, call_gene
 
+#: Libraries whose versions every run records (they decide the numbers).
+_VERSIONED = ("torch", "numpy", "pandas", "numba", "pyBigWig", "pyfaidx")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -333,7 +336,7 @@ def run_provenance(net: Any, sources: Sources, cell: str, params: CallParams,
              for k in ("genome", "annotation", "blacklist", "h3k27ac", "dnase", "hic",
                        "features")}
     return {
-        "regfind_version": __version__, "versions": _versions(),
+        "regfind_version": __version__, "versions": package_versions(_VERSIONED),
         "model": {**getattr(net, "source", {}), "config": net.config.to_dict()},
         "cell": cell, "inputs": files, "params": params.__dict__ | {"rule": params.describe()},
         "genes": genes, "skipped": [{"gene": g, "reason": r} for g, r in skipped],
@@ -341,18 +344,6 @@ def run_provenance(net: Any, sources: Sources, cell: str, params: CallParams,
                                                      time.localtime(started)),
         "seconds": round(time.time() - started, 3),
     }
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("torch", "numpy", "pandas", "numba", "pyBigWig", "pyfaidx"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            continue
-    return out
 
 
 def write_sidecar(result: CallResult, path: str | os.PathLike[str],

@@ -58,12 +58,12 @@ def _predict(model: Any, inputs: Any, blacklists: list[np.ndarray], batch_size: 
     """Predict the gene once per extra blacklist (each OR-ed with the input blacklist)."""
     import torch
 
-    from regfind.inference import _on_device, resolve_device
+    from regfind._env import on_device, resolve_device
 
     dev = resolve_device(device)
     x = inputs.to_torch()
     out = []
-    with _on_device(model, dev) as m, torch.no_grad():
+    with on_device(model, dev) as m, torch.no_grad():
         for i in range(0, len(blacklists), batch_size):
             bl = torch.from_numpy(np.stack(blacklists[i:i + batch_size]) | inputs.blacklist)
             n = bl.shape[0]

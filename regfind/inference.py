@@ -15,13 +15,14 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
 
+from regfind._env import on_device, resolve_device
 from regfind.coords import Locus
 from regfind.errors import ConfigError, InputError
 from regfind.inputs import ModelInputs
@@ -64,25 +65,6 @@ class GeneMask:
         return self.alpha / (self.alpha + self.beta)
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``None`` → CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-@contextmanager
-def _on_device(model: Seq2Exp, device: torch.device) -> Iterator[Seq2Exp]:
-    """Move ``model`` to ``device`` in eval mode; restore its device and mode afterwards."""
-    params = list(model.parameters())
-    old_device = params[0].device if params else device
-    was_training = model.training
-    try:
-        yield model.to(device).eval()
-    finally:
-        model.to(old_device).train(was_training)
-
-
 def run_masks(model: Seq2Exp, batches: Iterable[ModelInputs], *,
               device: str | torch.device | None = None, predict: bool = False,
               prefetch: int | None = None, precision: Precision = "fp32"
@@ -117,7 +99,7 @@ def run_masks(model: Seq2Exp, batches: Iterable[ModelInputs], *,
     depth = (2 if dev.type == "cuda" else 0) if prefetch is None else prefetch
     pin = dev.type == "cuda"
     host = prefetched(batches, depth, lambda b: (b, _host_tensors(b, pin)))
-    with _on_device(model, dev) as m, torch.no_grad():
+    with on_device(model, dev) as m, torch.no_grad():
         for batch, x in _to_device(host, dev):
             _check_window(m, batch)
             with amp:

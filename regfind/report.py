@@ -18,7 +18,6 @@ import os
 import re
 import time
 from collections.abc import Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaincinv
 
+from regfind._env import package_versions
 from regfind.calling import CallResult, call
 from regfind.errors import ConfigError
 from regfind.inference import GeneMask
@@ -240,13 +240,8 @@ def _context(result: CallResult, sections: list[dict[str, Any]],
     from regfind import __version__
 
     prov = dict(result.provenance)
-    versions = dict(prov.get("versions", {}))
-    for pkg in ("matplotlib", "logomaker", "pyjaspar", "jinja2", "scipy"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            continue
-    prov["versions"] = versions
+    prov["versions"] = {**prov.get("versions", {}), **package_versions(
+        ("matplotlib", "logomaker", "pyjaspar", "jinja2", "scipy"))}
     model = prov.get("model", {})
     name = model.get("name") or model.get("path") or model.get("sha256", "?")[:12]
     genes = ", ".join(s["gene"] for s in sections[:5]) + ("..." if len(sections) > 5 else "")

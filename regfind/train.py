@@ -73,14 +73,6 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _device(name: str) -> Any:
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def _make_model(tc: TrainConfig, window: int) -> Any:
     from regfind.model.config import Seq2ExpConfig
     from regfind.model.seq2exp import Seq2Exp
@@ -185,6 +177,7 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     """
     import torch
 
+    from regfind._env import resolve_device
     from regfind.model.checkpoint import load_model, save_model
 
     if len(sets.get("train", [])) == 0:
@@ -192,7 +185,7 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(tc.seed)
-    device = _device(tc.device)
+    device = resolve_device(tc.device)
     window = sets["train"].codes.shape[1]
     model = _make_model(tc, window)
     with torch.no_grad():  # start the output at the mean target (not 0) so the first steps

@@ -32,6 +32,7 @@ from typing import Any
 
 import torch
 
+from regfind._env import resolve_device
 from regfind._files import atomic_write, sha256_file
 from regfind.errors import CheckpointError, ConfigError, UnsafeCheckpointError
 from regfind.model.config import Seq2ExpConfig
@@ -82,7 +83,7 @@ def load_model(path: str | os.PathLike[str], *, device: str | torch.device | Non
     model = Seq2Exp(config)
     load_state_strict(model, state, source=str(source["path"]))
     model.source = source  # type: ignore[assignment]
-    return model.to(_resolve_device(device)).eval()
+    return model.to(resolve_device(device)).eval()
 
 
 def save_model(model: Seq2Exp, directory: str | os.PathLike[str], *,
@@ -305,12 +306,6 @@ def _describe(missing: list[str], unexpected: list[str],
     for key, got, want in bad_shape[:8]:
         out.append(f"{key} has shape {list(got)} in the file but {list(want)} in the model")
     return out
-
-
-def _resolve_device(device: str | torch.device | None) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _refused_global(message: str) -> str | None:
