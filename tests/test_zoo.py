@@ -177,7 +177,7 @@ def test_models_list_shows_official_and_bundled():
     result = CliRunner().invoke(cli, ["models", "list"])
     assert result.exit_code == 0, result.output
     for name in ("seq2exp-soft-k562", "seq2exp-hard-k562", "seq2exp-soft-gm12878",
-                 "seq2exp-hard-gm12878", "tiny-random-soft"):
+                 "seq2exp-hard-gm12878", "tiny-random-soft", "demo-soft"):
         assert name in result.output
     assert "official" in result.output and "bundled" in result.output
 
@@ -189,8 +189,9 @@ def test_official_cards_do_not_claim_a_checksum():
 
 
 def test_bundled_model_verifies_and_resolves():
-    result = CliRunner().invoke(cli, ["models", "verify", "tiny-random-soft"])
-    assert result.exit_code == 0, result.output
+    for name in ("tiny-random-soft", "demo-soft"):  # the cards' checksums match the files
+        result = CliRunner().invoke(cli, ["models", "verify", name])
+        assert result.exit_code == 0, result.output
     assert resolve_model_path("tiny-random-soft") == zoo.model_path("tiny-random-soft")
     assert (resolve_model_path("tiny-random-soft") / "model.safetensors").is_file()
 
