@@ -94,3 +94,16 @@ def test_cli_lists_and_checks(cfg, tmp_path):
     cfg.write_text('[profiles.ok]\nfasta = "g.fa"\n')
     result = CliRunner().invoke(profiles, ["--config", str(cfg)])
     assert result.exit_code == 0 and "ok         fasta" in result.output
+
+
+def test_cell_demo_without_profile_means_the_builtin_demo(tmp_path, monkeypatch):
+    from regfind.profiles import default_profile
+
+    monkeypatch.setenv("REGFIND_CONFIG", str(tmp_path / "none.toml"))
+    assert default_profile(None, "demo") == "demo"          # no profiles file: built-in demo
+    assert default_profile(None, "K562") is None            # other cells: the user's profiles
+    assert default_profile("mine", "demo") == "mine"        # a named profile always wins
+    own = tmp_path / "p.toml"
+    own.write_text('[profiles.sim]\nfasta = "g.fa"\n[profiles.sim.cells.demo]\n'
+                   'h3k27ac = "a.bw"\ndnase = "d.bw"\n')
+    assert default_profile(None, "demo", own) is None        # the user's own 'demo' cell wins
