@@ -87,8 +87,11 @@ def local_cluster(n_workers: int | None = None, *, threads_per_worker: int = 1) 
     distributed = import_distributed()
     if n_workers is None:
         n_workers = _gpu_count() or os.cpu_count() or 1
+    # The scheduler always serves HTTP (metrics) even without a dashboard; a free loopback port
+    # keeps two local clusters (or another Dask user on 8787) from colliding.
     return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                    processes=True, host="127.0.0.1", dashboard_address=None)
+                                    processes=True, host="127.0.0.1",
+                                    dashboard_address="127.0.0.1:0")
 
 
 def _gpu_count() -> int:
