@@ -127,7 +127,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
          cutoff: float | None = None, top_fraction: float | None = None,
          min_length: int | None = None, max_gap: int | None = None,
          batch_size: int = 1, device: str | None = None, predict: bool = False,
-         keep_masks: bool = True, workdir: str | os.PathLike[str] | None = None,
+         precision: str = "fp32", keep_masks: bool = True,
+         workdir: str | os.PathLike[str] | None = None,
          crispr: str | os.PathLike[str] | None = "auto",
          progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> CallResult:
     """Call the regions Seq2Exp relies on for one or many genes.
@@ -155,6 +156,9 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
         CUDA when available if not given.
     predict : bool, default False
         Also run the predictor and report the predicted expression (``pred`` column).
+    precision : {'fp32', 'bf16-official'}, default 'fp32'
+        'bf16-official' reproduces the official run's bf16 numerics (spec 2.6; see
+        :func:`regfind.inference.run_masks`).
     keep_masks : bool, default True
         Keep every gene's mask in the result (memory: 12 bytes per base per gene).
     workdir : path-like, optional
@@ -185,7 +189,7 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     stream = InputStream(todo, sources, batch_size=batch_size, window=net.config.seq_range)
     started = time.time()
     batches = itertools.chain(stream, _locus_batches(todo_loci, sources, batch_size))
-    masks = run_masks(net, batches, device=device, predict=predict)
+    masks = run_masks(net, batches, device=device, predict=predict, precision=precision)
     if progress is not None:
         masks = progress(masks)
     tables, kept = _collect(masks, params, net, store, keep_masks)
@@ -194,6 +198,7 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     regions = sorted_regions(tables)
     skipped = list(stream.skipped)
     prov = run_provenance(net, sources, cell_label, params, labels, skipped, started, predict)
+    prov["precision"] = precision
     prov["window_reach"] = _window_reach(crispr, regions, net.config.seq_range)
     return CallResult(regions, kept, skipped, params, prov)
 

@@ -48,6 +48,7 @@ class WorkerSpec:
     device : str or None
         ``cuda`` picks ``cuda:<worker number % GPUs>`` on a multi-GPU machine.
     predict : bool
+    precision : {'fp32', 'bf16-official'}
     """
 
     cell: str
@@ -62,6 +63,7 @@ class WorkerSpec:
     batch_size: int = 1
     device: str | None = None
     predict: bool = False
+    precision: str = "fp32"
 
 
 def import_distributed() -> Any:
@@ -200,7 +202,7 @@ def _run_chunk(items: list[Item], spec: dict[str, Any],
     result = call(genes, s.cell, loci=loci, sources=sources, model=net, cutoff=s.cutoff,
                   top_fraction=s.top_fraction, min_length=s.min_length, max_gap=s.max_gap,
                   batch_size=s.batch_size, device=_worker_device(s.device),
-                  predict=s.predict, keep_masks=False, workdir=s.workdir,
+                  predict=s.predict, precision=s.precision, keep_masks=False, workdir=s.workdir,
                   progress=None if on_gene is None else functools.partial(_report, on_gene))
     return [(g, r) for g, r in result.skipped]
 

@@ -115,6 +115,19 @@ def test_cli_outputs(profile, tmp_path, run_cli):
     assert not (tmp_path / "regions.bed.parts").exists()
 
 
+def test_cli_bf16_official_precision(profile, tmp_path, run_cli):
+    out = tmp_path / "bf16.bed"
+    code, _, err = run_cli(["call", "--gene", "GENE1", "--cell", "demo", "--config",
+                            str(profile), "-o", str(out), "--precision", "bf16-official"])
+    assert code == 0, err
+    side = json.loads((tmp_path / "bf16.bed.json").read_text())
+    assert side["precision"] == "bf16-official"
+    fp32 = call("GENE1", "demo", config=profile).mask
+    bf16 = call("GENE1", "demo", config=profile, precision="bf16-official").mask
+    np.testing.assert_allclose(bf16.alpha, fp32.alpha, rtol=2e-2)
+    assert len(read_narrowpeak(out)) > 0
+
+
 def test_cli_bed_is_read_by_pyranges_and_bedtools(profile, tmp_path, run_cli):
     out = tmp_path / "r.bed"
     code, _, err = run_cli(["call", "--gene", "GENE1", "--gene", "GENE4", "--cell", "demo",

@@ -81,11 +81,19 @@ def test_prefetched_stops_when_consumer_stops():
     assert not any(t.name == "regfind-prefetch" for t in threading.enumerate())
 
 
-def test_bf16_official_needs_cuda(setup):
-    with pytest.raises(ConfigError, match="needs a CUDA device"):
-        _masks(setup, precision="bf16-official")
+def test_precision_is_checked(setup):
     with pytest.raises(ConfigError, match="precision must be"):
         _masks(setup, precision="fp16")
+
+
+def test_bf16_official_runs_on_cpu_close_to_fp32(setup):
+    fp32 = _masks(setup)
+    bf16 = _masks(setup, precision="bf16-official")
+    for a, b in zip(fp32, bf16, strict=True):
+        assert a.locus == b.locus and b.alpha.dtype == np.float32
+        np.testing.assert_allclose(b.alpha, a.alpha, rtol=2e-2)
+        np.testing.assert_allclose(b.beta, a.beta, rtol=2e-2)
+        assert not np.array_equal(b.alpha, a.alpha)  # the bf16 rounding did happen
 
 
 @pytest.mark.gpu
@@ -99,3 +107,16 @@ def test_cuda_path_matches_cpu(setup):
     for a, b in zip(cpu, gpu, strict=True):
         assert a.locus == b.locus
         np.testing.assert_allclose(a.mask, b.mask, atol=1e-4)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_bf16_official_matches_cpu_bf16(setup):
+    net, sources = setup
+    cpu = _masks(setup, precision="bf16-official")
+    stream = InputStream([g[1] for g in GENES], sources, batch_size=2,
+                         window=net.config.seq_range)
+    gpu = list(run_masks(net, stream, device="cuda", precision="bf16-official"))
+    for a, b in zip(cpu, gpu, strict=True):
+        assert a.locus == b.locus
+        np.testing.assert_allclose(b.alpha, a.alpha, rtol=2e-2)

@@ -33,7 +33,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
              cutoff: float | None, top_fraction: float | None, min_length: int | None,
              max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
              predict: bool, batch_size: int, device: str | None, resume: bool,
-             shard: str | None = None, engine: str | None = None,
+             precision: str = "fp32", shard: str | None = None, engine: str | None = None,
              scheduler: str | None = None, workers: int | None = None) -> None:
     """Run ``regfind call`` (see its help)."""
     from tqdm import tqdm
@@ -61,7 +61,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
     loci = loci_from_bed(loci_bed, sources, model.config.seq_range) if loci_bed else []
     rules = {"cutoff": cutoff, "top_fraction": top_fraction, "min_length": min_length,
              "max_gap": max_gap}
-    run = _Run(cell, sources, model, names, loci, rules, batch_size, device, predict)
+    run = _Run(cell, sources, model, names, loci, rules, batch_size, device, predict, precision)
     if shard is not None:
         return _run_shard(run, shard, output, resume, _progress_bar(tqdm, len(names + loci)))
     workdir = output.with_name(output.name + ".parts")
@@ -76,7 +76,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         bar = _progress_bar(tqdm, len(names) + len(loci))
         result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
                       batch_size=batch_size, device=device, predict=predict,
-                      keep_masks=keep, workdir=workdir, progress=bar)
+                      precision=precision, keep_masks=keep, workdir=workdir, progress=bar)
     _write_outputs(result, output, track, trackline, sources.genome.chrom_sizes)
     shutil.rmtree(workdir, ignore_errors=True)
     if cutoff_analysis:
@@ -97,6 +97,7 @@ class _Run:
     batch_size: int
     device: str | None
     predict: bool
+    precision: str = "fp32"
 
     def labels(self) -> list[str]:
         from regfind.calling import gene_label
@@ -130,7 +131,8 @@ def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> N
     if genes or loci:
         result = call(genes, run.cell, loci=loci, sources=run.sources, model=run.model,
                       **run.rules, batch_size=run.batch_size, device=run.device,
-                      predict=run.predict, keep_masks=False, workdir=directory, progress=bar)
+                      predict=run.predict, precision=run.precision, keep_masks=False,
+                      workdir=directory, progress=bar)
         skipped = result.skipped
     write_manifest(directory, plan, skipped=skipped, complete=True)
     click.echo(f"shard {index}/{count}: {len(mine)} genes ({len(skipped)} skipped) stored in "
@@ -145,7 +147,8 @@ def _run_engine(run: _Run, spec: dict[str, Any], workdir: Path, keep: bool,
     plan = run.plan()
     write_manifest(workdir, plan)
     worker = WorkerSpec(cell=run.cell, workdir=str(workdir.resolve()), **spec, **run.rules,
-                        batch_size=run.batch_size, device=run.device, predict=run.predict)
+                        batch_size=run.batch_size, device=run.device, predict=run.predict,
+                        precision=run.precision)
     skipped = run_chunks([*run.names, *run.loci], worker, labels=plan["labels"],
                          address=scheduler, n_workers=workers)
     write_manifest(workdir, plan, skipped=skipped, complete=True)

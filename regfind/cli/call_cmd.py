@@ -32,6 +32,9 @@ import click
 @click.option("--trackline", is_flag=True, help="Start the BED with a UCSC track line.")
 @click.option("--predict", is_flag=True, help="Also report predicted expression (2x time).")
 @click.option("--batch-size", default=1, show_default=True, help="Genes per model call.")
+@click.option("--precision", type=click.Choice(["fp32", "bf16-official"]), default="fp32",
+              show_default=True,
+              help="bf16-official: the official run's bf16 autocast numerics (for GPUs).")
 @click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--resume", is_flag=True,
               help="Reuse genes finished by an earlier run of the same command.")
@@ -49,7 +52,7 @@ def call(genes: tuple[str, ...], genes_file: Path | None, loci_bed: Path | None,
          profile: str | None, config: Path | None, model_path: str | None, output: Path,
          cutoff: float | None, top_fraction: float | None, min_length: int | None,
          max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
-         predict: bool, batch_size: int, device: str | None, resume: bool,
+         predict: bool, batch_size: int, precision: str, device: str | None, resume: bool,
          shard: str | None, engine: str | None, scheduler: str | None,
          workers: int | None) -> None:
     """Call the regions the model relies on for each gene: BED, TSV, JSON (and a track)."""
@@ -60,4 +63,5 @@ def call(genes: tuple[str, ...], genes_file: Path | None, loci_bed: Path | None,
              cutoff=cutoff, top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
              cutoff_analysis=cutoff_analysis, track=track, trackline=trackline,
              predict=predict, batch_size=batch_size, device=device, resume=resume,
+             precision=precision,
              shard=shard, engine=engine, scheduler=scheduler, workers=workers)

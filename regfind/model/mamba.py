@@ -7,7 +7,9 @@ Parameter names and shapes follow the official modules exactly, so an official s
 conv1d.bias, x_proj.weight, dt_proj.weight, dt_proj.bias, out_proj.weight}``,
 ``backbone.layers.{l}.norm.weight`` and ``backbone.norm_f.weight``.
 
-All tensors are [B, L, C] (batch, sequence, channels), float32.
+All tensors are [B, L, C] (batch, sequence, channels), float32. Under bf16 autocast the
+modules follow the official run's numerics (spec 2.6, :mod:`regfind.model._amp`): scan, conv
+and norms in fp32, their outputs stored in bf16 where the official kernels store them so.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from regfind.model import _amp
 from regfind.model.config import Seq2ExpConfig
 from regfind.model.scan import Backend, numba_available, selective_scan
 
@@ -34,9 +37,12 @@ class RMSNorm(nn.Module):
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(d_model))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalise ``x`` [..., C]."""
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+    def forward(self, x: torch.Tensor, out_dtype: torch.dtype | None = None) -> torch.Tensor:
+        """Normalise ``x`` [..., C] in fp32; the result in ``out_dtype`` (default ``x.dtype``)."""
+        with _amp.fp32(x):
+            xf = x.float()
+            y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.float()
+        return _amp.round_to(y, x.dtype if out_dtype is None else out_dtype)
 
 
 class Mamba(nn.Module):
@@ -94,15 +100,27 @@ class Mamba(nn.Module):
         return conv(x)
 
     def mix(self, x: torch.Tensor, z: torch.Tensor, backend: Backend = "auto") -> torch.Tensor:
-        """Causal conv, selective scan and gate; ``x``, ``z`` [B, L, d_inner]."""
+        """Causal conv, selective scan and gate; ``x``, ``z`` [B, L, d_inner].
+
+        Conv, step-size bias + softplus and the scan run in fp32 even under autocast; the
+        conv output ``u`` and the gated scan output are stored in autocast's dtype, as the
+        official kernels store them (spec 2.6).
+        """
         length = x.shape[1]
-        u = F.silu(self._conv(x.transpose(1, 2))[..., :length]).transpose(1, 2)
+        store = _amp.storage_dtype(x)
+        with _amp.fp32(x):
+            u = F.silu(self._conv(x.float().transpose(1, 2))[..., :length]).transpose(1, 2)
+        u = _amp.round_to(u, store)
         x_dbl = self.x_proj(u)
         dt_low, b, c = torch.split(x_dbl, [self.dt_rank, self.d_state, self.d_state], dim=-1)
-        delta = F.softplus(F.linear(dt_low, self.dt_proj.weight) + self.dt_proj.bias)
-        a = -torch.exp(self.A_log.float())
-        return selective_scan(u.contiguous(), delta.contiguous(), a, b.contiguous(),
-                              c.contiguous(), self.D.float(), z.contiguous(), backend=backend)
+        dt = F.linear(dt_low, self.dt_proj.weight)
+        with _amp.fp32(x):
+            delta = F.softplus(dt.float() + self.dt_proj.bias.float())
+            a = -torch.exp(self.A_log.float())
+            y = selective_scan(u.float().contiguous(), delta.contiguous(), a,
+                               b.float().contiguous(), c.float().contiguous(), self.D.float(),
+                               z.float().contiguous(), backend=backend)
+        return _amp.round_to(y, store)
 
 
 class BiMamba(nn.Module):
@@ -134,12 +152,14 @@ class BiMamba(nn.Module):
         x, z = self.mamba_fwd.in_proj(hidden).chunk(2, dim=-1)
         g = self.mamba_fwd.mix(x, z, backend)
         g_rev = self.mamba_rev.mix(x.flip(1), z.flip(1), backend)
+        if _amp.active(hidden):  # the official sum of the two directions' bf16 outputs
+            return self.mamba_fwd.out_proj(g) + self.mamba_fwd.out_proj(g_rev).flip(1)
         return self.mamba_fwd.out_proj(g + g_rev.flip(1))
 
     def _use_fused(self, hidden: torch.Tensor, backend: Backend) -> bool:
         if backend not in ("auto", "numba") or hidden.device.type != "cpu":
             return False
-        if hidden.dtype != torch.float32 or not numba_available():
+        if hidden.dtype != torch.float32 or _amp.active(hidden) or not numba_available():
             return False
         if torch.is_grad_enabled() and (hidden.requires_grad or any(
                 p.requires_grad for p in self.parameters())):
@@ -168,9 +188,14 @@ class Block(nn.Module):
 
     def forward(self, hidden: torch.Tensor, residual: torch.Tensor | None,
                 backend: Backend = "auto") -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the new ``(hidden, residual)``, each [B, L, d_model]."""
-        residual = hidden if residual is None else hidden + residual
-        return self.mixer(self.norm(residual), backend), residual
+        """Return the new ``(hidden, residual)``, each [B, L, d_model].
+
+        The residual keeps its dtype and the norm's output takes ``hidden``'s (the official
+        fused add + RMSNorm; both are no-ops in fp32).
+        """
+        out_dtype = hidden.dtype
+        residual = hidden if residual is None else _add(hidden, residual)
+        return self.mixer(self.norm(residual, out_dtype), backend), residual
 
 
 class Backbone(nn.Module):
@@ -186,7 +211,12 @@ class Backbone(nn.Module):
         residual = None
         for layer in self.layers:
             hidden, residual = layer(hidden, residual, backend)
-        return self.norm_f(hidden + residual if residual is not None else hidden)
+        return self.norm_f(hidden if residual is None else _add(hidden, residual), hidden.dtype)
+
+
+def _add(hidden: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+    """``hidden + residual`` in fp32, stored in the residual's dtype."""
+    return _amp.round_to(hidden.float() + residual.float(), residual.dtype)
 
 
 class Caduceus(nn.Module):

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from regfind.errors import InputError
+from regfind.model import _amp
 from regfind.model.config import Seq2ExpConfig
 from regfind.model.mamba import Caduceus
 from regfind.model.scan import Backend
@@ -100,7 +101,7 @@ class Seq2Exp(nn.Module):
         x_enc, x_gen = self._embed(seqs, signals)
         mask, alpha, beta = self._mask(x_gen, signals, blacklist)
         pooled = self._predict_pooled(x_enc, mask)
-        pred = self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0]
+        pred = self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0].float()
         return Seq2ExpOutput(pred, mask, alpha, beta)
 
     def generate(self, seqs: torch.Tensor, signals: torch.Tensor,
@@ -152,11 +153,13 @@ class Seq2Exp(nn.Module):
                        ) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior Beta from the logits plus the weighted signal priors (spec 1.5-1.7)."""
         cfg = self.config
-        alpha_post = F.softplus(logits[..., 1]) + cfg.beta_min + _EPS
-        beta_post = F.softplus(logits[..., 0]) + cfg.beta_min + _EPS
-        w = torch.softmax(self.prior_weights, dim=0)
-        alpha_prior = ((signals + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
-        beta_prior = ((self.signal_betas + cfg.beta_min) * cfg.prior_scale_factor) @ w
+        with _amp.fp32(logits):  # softplus and the priors are fp32 under autocast (spec 2.6)
+            logits = logits.float()
+            alpha_post = F.softplus(logits[..., 1]) + cfg.beta_min + _EPS
+            beta_post = F.softplus(logits[..., 0]) + cfg.beta_min + _EPS
+            w = torch.softmax(self.prior_weights, dim=0)
+            alpha_prior = ((signals.float() + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
+            beta_prior = ((self.signal_betas + cfg.beta_min) * cfg.prior_scale_factor) @ w
         return cfg.z_scale * (alpha_post + alpha_prior), cfg.z_scale * (beta_post + beta_prior)
 
     def _test_mask(self, alpha: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
