@@ -1,4 +1,4 @@
-"""Shared fixtures: the official-format checkpoint fixtures."""
+"""Shared fixtures: the official-format checkpoint fixtures, the demo genome, the CLI."""
 
 from __future__ import annotations
 
@@ -33,3 +33,14 @@ def run_cli(capsys: pytest.CaptureFixture[str]):
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def demo_genome() -> Path:
+    """The demo data folder, simulated once (about a minute) if the cache does not hold it.
+
+    Made here, in the test process, before any Dask worker or shard needs it.
+    """
+    from regfind.simulate.demo import ensure_demo_data
+
+    return ensure_demo_data()

@@ -1,11 +1,11 @@
-"""``regfind call --shard i/n`` + ``regfind merge`` give the single-process output."""
+"""``regfind call --shard i/n`` + ``regfind merge`` give the single-process output (demo genome)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from call_data import GENES, save_tiny_model, write_profile
+from demo_data import GENES, PROFILE_ARGS
 
 from regfind.cli import main
 from regfind.errors import ConfigError
@@ -13,23 +13,23 @@ from regfind.shards import parse_shard, shard_positions
 
 
 @pytest.fixture(scope="module")
-def profile(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sim")
-    return write_profile(root, save_tiny_model(root / "model"))
+def profile(demo_genome):
+    return PROFILE_ARGS
 
 
 @pytest.fixture(scope="module")
-def genes_file(profile):
-    path = profile.parent / "genes.txt"
-    path.write_text("\n".join([g[1] for g in GENES] + ["NOPE", "ENSG04"]) + "\n")
+def genes_file(profile, tmp_path_factory):
+    path = tmp_path_factory.mktemp("genes") / "genes.txt"
+    # an Ensembl ID of a gene already listed by symbol: one label, one shard
+    path.write_text("\n".join([*GENES, "NOPE", "ENSSIMG00000202"]) + "\n")
     return path
 
 
 @pytest.fixture(scope="module")
 def single(profile, genes_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("single") / "regions.bed"
-    main(["call", "--genes", str(genes_file), "--cell", "demo", "--config", str(profile),
-          "-o", str(out), "--track", str(out.with_suffix(".bedgraph"))])
+    main(["call", "--genes", str(genes_file), *profile, "-o", str(out),
+          "--track", str(out.with_suffix(".bedgraph"))])
     return out
 
 
@@ -50,7 +50,7 @@ def test_shard_positions_partition():
 
 def test_three_shards_merge_identical(profile, genes_file, single, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
-    base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile, "-o", out]
+    base = ["call", "--genes", genes_file, *profile, "-o", out]
     for i in range(3):
         code, _, err = run_cli([*base, "--shard", f"{i}/3"])
         assert code == 0, err
@@ -71,7 +71,7 @@ def test_three_shards_merge_identical(profile, genes_file, single, tmp_path, run
 
 def test_merge_reports_missing_shard(profile, genes_file, tmp_path, run_cli):
     out = tmp_path / "r.bed"
-    base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile, "-o", out]
+    base = ["call", "--genes", genes_file, *profile, "-o", out]
     for i in (0, 2):
         assert run_cli([*base, "--shard", f"{i}/3"])[0] == 0
     code, _, err = run_cli(["merge", "-o", out])
@@ -81,7 +81,7 @@ def test_merge_reports_missing_shard(profile, genes_file, tmp_path, run_cli):
 
 def test_merge_refuses_different_runs(profile, genes_file, tmp_path, run_cli):
     a, b = tmp_path / "a.bed", tmp_path / "b.bed"
-    base = ["call", "--genes", genes_file, "--cell", "demo", "--config", profile]
+    base = ["call", "--genes", genes_file, *profile]
     assert run_cli([*base, "-o", a, "--shard", "0/2"])[0] == 0
     assert run_cli([*base, "-o", b, "--shard", "1/2", "--top-fraction", "0.2"])[0] == 0
     code, _, err = run_cli(["merge", "-o", a, tmp_path / "a.bed.shard-0-of-2",
@@ -90,7 +90,7 @@ def test_merge_refuses_different_runs(profile, genes_file, tmp_path, run_cli):
 
 
 def test_bad_shard_and_engine_combination(profile, tmp_path, run_cli):
-    base = ["call", "--gene", "GENE1", "--cell", "demo", "--config", profile,
+    base = ["call", "--gene", GENES[0], *profile,
             "-o", tmp_path / "x.bed"]
     code, _, err = run_cli([*base, "--shard", "3/3"])
     assert code == 1 and "0 <= I < N" in err
@@ -100,6 +100,6 @@ def test_bad_shard_and_engine_combination(profile, tmp_path, run_cli):
 
 def test_engine_missing_names_extra(profile, tmp_path, run_cli, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "distributed", None)
-    code, _, err = run_cli(["call", "--gene", "GENE1", "--cell", "demo", "--config", profile,
+    code, _, err = run_cli(["call", "--gene", GENES[0], *profile,
                       "-o", tmp_path / "x.bed", "--engine", "dask"])
     assert code == 1 and "pip install 'regfind[scale]'" in err
