@@ -83,3 +83,25 @@ def test_cli_train(tiny, tmp_path: Path) -> None:
     assert (tmp_path / "m" / "model.safetensors").is_file()
     assert (tmp_path / "m" / "training_state.pt").is_file()
     assert "pearson" in res.output
+
+
+def test_standardized_target_and_kl_warmup(sets, tmp_path: Path) -> None:
+    import numpy as np
+    import pytest
+
+    from regfind.errors import ConfigError
+    from regfind.train import _target_scale, train
+
+    y = sets["train"].target
+    mu, sd = _target_scale(y, "standardize")
+    assert mu == pytest.approx(float(np.mean(y))) and sd == pytest.approx(float(np.std(y)))
+    assert _target_scale(y, "none") == (0.0, 1.0)
+    res = train(sets, tmp_path / "z", _tc(epochs=3, target_scale="standardize",
+                                          kl_warmup_frac=0.5), progress=False)
+    losses = [h["pred_loss"] for h in res["history"]]
+    assert losses[-1] < losses[0]
+    # the loss is on the z-scale: the unit-variance target's SmoothL1 starts near 0.5 * var / sd**2
+    assert losses[0] > 0.05
+    for bad in ({"target_scale": "log"}, {"kl_warmup_frac": 1.5}):
+        with pytest.raises(ConfigError):
+            train(sets, tmp_path / "bad", _tc(**bad), progress=False)
