@@ -42,12 +42,15 @@ Generated {{ generated }} by regfind {{ version }}.</p>
 <h2 id="motifs">Motif enrichment (all genes' regions)</h2>
 <p class="note">{{ motifs.n_motifs }} JASPAR motifs scanned on both strands (hit: p &lt; {{ motifs.pvalue }});
 {{ motifs.n_regions }} regions against {{ motifs.background }}. One-sided Fisher's exact test on the
-number of sequences with at least one hit; q-values by Benjamini-Hochberg. Top {{ motifs.rows|length }} shown.</p>
+number of sequences with at least one hit; q-values by Benjamini-Hochberg. Similar matrices are
+grouped under their best-ranked member (width-normalised column correlation &ge; 0.5); the top
+{{ motifs.rows|length }} groups are shown.</p>
 <table>
-<tr><th>rank</th><th class="l">motif</th><th class="l">ID</th><th>regions hit</th><th>background hit</th>
-<th>odds ratio</th><th>p</th><th>q</th></tr>
+<tr><th>group</th><th>rank</th><th class="l">motif</th><th class="l">ID</th><th class="l">similar motifs</th>
+<th>regions hit</th><th>background hit</th><th>odds ratio</th><th>p</th><th>q</th></tr>
 {% for m in motifs.rows %}
-<tr><td>{{ m.rank }}</td><td class="l">{{ m.motif_name }}</td><td class="l">{{ m.motif_id }}</td>
+<tr><td>{{ m.group_rank }}</td><td>{{ m.rank }}</td><td class="l">{{ m.motif_name }}</td>
+<td class="l">{{ m.motif_id }}</td><td class="l">{{ m.others }}</td>
 <td>{{ m.regions_hit }}/{{ m.regions }}</td><td>{{ m.background_hit }}/{{ m.background }}</td>
 <td>{{ "%.2f"|format(m.odds_ratio) }}</td><td>{{ "%.2g"|format(m.pvalue) }}</td>
 <td>{{ "%.2g"|format(m.qvalue) }}</td></tr>

@@ -121,10 +121,15 @@ def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | N
     from regfind import motifs as m
 
     pool = m.load_jaspar() if motifs is True else list(motifs)
+    from regfind.motif_clusters import collapse
+
     res = m.analyse(result.regions, sources.genome, pool)
+    groups = collapse(res.enrichment, pool).head(20)
+    groups["others"] = [", ".join(s.split(", ")[1:6]) + (" ..." if n > 6 else "")
+                        for s, n in zip(groups["members"], groups["n_members"], strict=True)]
     return {"result": res, "n_motifs": len(pool), "pvalue": "1e-4",
             "n_regions": len(result.regions), "background": res.background,
-            "rows": res.enrichment.head(20).to_dict("records")}
+            "rows": groups.to_dict("records")}
 
 
 def _image(fig: Any, fmt: str) -> str:
