@@ -55,6 +55,10 @@ class TrainConfig:
     kl_warmup_frac : float
         Fraction of the steps over which the KL weight ramps linearly from 0 to ``kl_weight``
         (0: the full weight from the first step, as in the paper).
+    dt_range : tuple of 2 float
+        Range of the initial scan step sizes (log-uniform; Mamba's default 1e-3 to 0.1). A
+        channel's memory is about ``1 / dt`` bases at init, so smaller steps let the scan
+        carry distal signal to the promoter from the first step.
     seed : int
     max_minutes : float or None
         Stop after the epoch that crosses this wall-clock budget (the schedule is not changed).
@@ -77,6 +81,7 @@ class TrainConfig:
     clip: float = 1.0
     target_scale: str = "none"
     kl_warmup_frac: float = 0.0
+    dt_range: tuple[float, float] = (1e-3, 0.1)
     seed: int = 0
     max_minutes: float | None = None
     device: str = "auto"
@@ -90,7 +95,14 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
     cfg = Seq2ExpConfig.preset(tc.variant, d_model=tc.d_model, d_state=tc.d_state,  # type: ignore[arg-type]
                                gen_n_layer=tc.gen_n_layer, enc_n_layer=tc.enc_n_layer,
                                seq_range=window, center_len=tc.center_len)
-    return Seq2Exp(cfg)
+    model = Seq2Exp(cfg)
+    if tuple(tc.dt_range) != (1e-3, 0.1):
+        from regfind.model.mamba import Mamba
+
+        for module in model.modules():
+            if isinstance(module, Mamba):
+                module._init_dt(cfg, *tc.dt_range)
+    return model
 
 
 def _schedule(total: int, warmup: int):  # noqa: ANN202
@@ -264,6 +276,9 @@ def _target_scale(target: np.ndarray, how: str) -> tuple[float, float]:
 def _check_options(tc: TrainConfig) -> None:
     if tc.target_scale not in ("standardize", "none"):
         raise ConfigError(f"target_scale must be 'standardize' or 'none', got {tc.target_scale!r}")
+    lo, hi = tc.dt_range
+    if not 0 < lo <= hi:
+        raise ConfigError(f"dt_range must be 0 < min <= max, got {tc.dt_range}")
     if not 0.0 <= tc.kl_warmup_frac <= 1.0:
         raise ConfigError(f"kl_warmup_frac must be in [0, 1], got {tc.kl_warmup_frac}")
 

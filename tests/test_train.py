@@ -102,6 +102,23 @@ def test_standardized_target_and_kl_warmup(sets, tmp_path: Path) -> None:
     assert losses[-1] < losses[0]
     # the loss is on the z-scale: the unit-variance target's SmoothL1 starts near 0.5 * var / sd**2
     assert losses[0] > 0.05
-    for bad in ({"target_scale": "log"}, {"kl_warmup_frac": 1.5}):
+    for bad in ({"target_scale": "log"}, {"kl_warmup_frac": 1.5}, {"dt_range": (0.1, 1e-3)}):
         with pytest.raises(ConfigError):
             train(sets, tmp_path / "bad", _tc(**bad), progress=False)
+
+
+def test_dt_range_sets_the_initial_step_sizes() -> None:
+    import torch
+
+    from regfind.model.mamba import Mamba
+    from regfind.train import _make_model
+
+    model = _make_model(_tc(dt_range=(1e-5, 1e-4)), 1000)
+    for m in (m for m in model.modules() if isinstance(m, Mamba)):
+        dt = torch.nn.functional.softplus(m.dt_proj.bias.detach())
+        assert float(dt.min()) >= 1e-5 * 0.999 and float(dt.max()) <= 1e-4 * 1.001
+    torch.manual_seed(0)
+    a = _make_model(_tc(), 1000).state_dict()
+    torch.manual_seed(0)
+    b = _make_model(_tc(), 1000).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the default range leaves init unchanged

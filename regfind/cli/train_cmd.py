@@ -33,6 +33,8 @@ import click
 @click.option("--kl-weight", default=0.01, show_default=True, help="KL weight (paper: 0.01).")
 @click.option("--kl-warmup", default=0.0, show_default=True,
               help="Fraction of the steps over which the KL weight ramps up from 0.")
+@click.option("--dt-range", nargs=2, type=float, default=(1e-3, 0.1), show_default=True,
+              help="Range of the initial scan step sizes (memory ~ 1/dt bases).")
 @click.option("--target-scale", type=click.Choice(["none", "standardize"]), default="none",
               show_default=True,
               help="standardize: SmoothL1 on the z-scored target (for targets of small spread).")
@@ -45,8 +47,8 @@ import click
 def train(profile: str | None, cell: str, config: Path | None, expression: Path, target: str,
           out: Path, window: int, variant: str, d_model: int, d_state: int, gen_layers: int,
           enc_layers: int, center_len: int, epochs: int, batch_size: int, lr: float, seed: int,
-          kl_weight: float, kl_warmup: float, target_scale: str, max_minutes: float | None,
-          device: str, resume: bool, cache: Path | None,
+          kl_weight: float, kl_warmup: float, dt_range: tuple[float, float], target_scale: str,
+          max_minutes: float | None, device: str, resume: bool, cache: Path | None,
           quiet: bool) -> None:
     """Train Seq2Exp (SmoothL1 + 0.01 KL, AdamW, warm-up + cosine) and keep the best model."""
     from regfind._train_data import build_sets
@@ -59,7 +61,7 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
                      enc_n_layer=enc_layers, center_len=center_len, epochs=epochs,
                      batch_size=batch_size, lr=lr, seed=seed, max_minutes=max_minutes,
                      device=device, kl_weight=kl_weight, kl_warmup_frac=kl_warmup,
-                     target_scale=target_scale)
+                     target_scale=target_scale, dt_range=tuple(dt_range))
     prov = {"data": {"profile": profile, "cell": cell, "expression": str(expression),
                      "target": target}}
     result = run(sets, out, tc, provenance=prov, resume=resume, progress=not quiet)

@@ -69,12 +69,16 @@ class Mamba(nn.Module):
         self.out_proj = nn.Linear(d_inner, cfg.d_model, bias=False)
         self._init_dt(cfg)
 
-    def _init_dt(self, cfg: Seq2ExpConfig) -> None:
-        """Mamba's initial step sizes (log-uniform in [1e-3, 0.1]); checkpoints override them."""
+    def _init_dt(self, cfg: Seq2ExpConfig, dt_min: float = 1e-3, dt_max: float = 0.1) -> None:
+        """Mamba's initial step sizes (log-uniform in [dt_min, dt_max], floored at 1e-4).
+
+        Checkpoints override them; training may pick another range
+        (``regfind train --dt-range``).
+        """
         std = cfg.dt_rank ** -0.5
         nn.init.uniform_(self.dt_proj.weight, -std, std)
-        dt = torch.exp(torch.rand(cfg.d_inner) * (math.log(0.1) - math.log(1e-3))
-                       + math.log(1e-3)).clamp(min=1e-4)
+        dt = torch.exp(torch.rand(cfg.d_inner) * (math.log(dt_max) - math.log(dt_min))
+                       + math.log(dt_min)).clamp(min=min(1e-4, dt_min))
         with torch.no_grad():
             self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
 
