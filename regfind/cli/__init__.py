@@ -37,6 +37,7 @@ _COMMANDS = (
     ("simulate_cmd", "simulate"),
     ("train_cmd", "train"),
     ("compare_cmd", "compare"),
+    ("faithfulness_cmd", "faithfulness"),
     ("benchmark_cmd", "benchmark"),
 )
 

@@ -1,0 +1,116 @@
+"""``regfind faithfulness``: deletion/insertion curves of the mask, attributions and peaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_METHODS = "mask, random, saliency, input_x_gradient, integrated_gradients, ism"
+_OUT = click.Path(dir_okay=False, path_type=Path)
+
+
+def _peaks(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+           ) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in values:
+        name, sep, path = text.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"expected NAME=FILE, got {text!r}", ctx, param)
+        out[name] = path
+    return out
+
+
+def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
+               ) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}", ctx,
+                                 param) from None
+
+
+@click.command("faithfulness")
+@click.option("--gene", "genes", multiple=True, help="Gene symbol or Ensembl ID (repeatable).")
+@click.option("--genes", "genes_file", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="File with one gene per line.")
+@click.option("--cell", required=True, help="Cell type of the data profile ('demo': built-in).")
+@click.option("--profile", help="Data profile name (default: the only one configured).")
+@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
+@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
+@click.option("--method", "methods", multiple=True,
+              help=f"Scoring method (repeatable): {_METHODS} [mask without --peaks].")
+@click.option("--peaks", multiple=True, callback=_peaks, metavar="NAME=FILE",
+              help="Peaks as a method (repeatable): BED/narrowPeak; score = signalValue, "
+                   "else BED score, else 1 inside peaks; outside peaks ranked last.")
+@click.option("--fractions", callback=_fractions, metavar="F1,F2,...",
+              help="Fractions of bases removed/kept [0,0.01,0.02,0.05,0.1,0.2,0.5,1]; "
+                   "0 and 1 are always added.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seeds ranking ties, 'random' and attribution shuffles.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Perturbed windows per forward pass.")
+@click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
+@click.option("-o", "--output", type=_OUT, help="Long curve table (TSV, with a gene column).")
+@click.option("--mean-curves", type=_OUT,
+              help="Mean normalised curves (TSV) for regfind plot faithfulness.")
+@click.option("--json", "json_out", type=_OUT,
+              help="Summary, per-gene areas and settings as JSON.")
+def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
+                 profile: str | None, config: Path | None, model_path: str | None,
+                 methods: tuple[str, ...], peaks: dict[str, str], fractions: list[float] | None,
+                 seed: int, batch_size: int, device: str | None, output: Path | None,
+                 mean_curves: Path | None, json_out: Path | None) -> None:
+    """Remove (deletion) or keep only (insertion) each method's top-ranked bases, re-predict.
+
+    Prints per method the mean area under each curve over the genes, raw and normalised per
+    gene to [promoter only, full window] (see docs/compare.md).
+    """
+    from regfind.faithfulness_genes import FRACTIONS, check_methods, faithfulness_genes
+
+    names = _gene_names(genes, genes_file)
+    chosen = list(methods) or ([] if peaks else ["mask"])
+    check_methods(chosen, peaks)
+    result = faithfulness_genes(names, cell, chosen, peaks=peaks, profile=profile,
+                                config=config, model=model_path,
+                                fractions=fractions or FRACTIONS, seed=seed,
+                                batch_size=batch_size, device=device, progress=_bar(len(names)))
+    _write(result, output, mean_curves, json_out)
+    click.echo(result.format_summary(), nl=False)
+
+
+def _gene_names(genes: tuple[str, ...], genes_file: Path | None) -> list[str]:
+    out = list(genes)
+    if genes_file is not None:
+        out += [ln.split()[0] for ln in genes_file.read_text().splitlines()
+                if ln.strip() and not ln.startswith("#")]
+    if not out:
+        raise click.UsageError("give --gene or --genes FILE")
+    return list(dict.fromkeys(out))
+
+
+def _bar(total: int):  # noqa: ANN202 - tqdm is imported lazily
+    from tqdm import tqdm
+
+    def wrap(items):  # noqa: ANN001, ANN202
+        return tqdm(items, total=total, unit="gene", desc="regfind faithfulness", leave=False,
+                    disable=None)
+    return wrap
+
+
+def _write(result, output: Path | None, mean_curves: Path | None,  # noqa: ANN001
+           json_out: Path | None) -> None:
+    from regfind._files import atomic_write
+
+    if output is not None:
+        result.to_tsv(output)
+        click.echo(f"wrote {output}", err=True)
+    if mean_curves is not None:
+        with atomic_write(mean_curves) as tmp:
+            result.mean_curves().to_csv(tmp, sep="\t", index=False, float_format="%.9g")
+        click.echo(f"wrote {mean_curves}", err=True)
+    if json_out is not None:
+        result.to_json(json_out)
+        click.echo(f"wrote {json_out}", err=True)
