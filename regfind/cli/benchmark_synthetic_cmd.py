@@ -27,22 +27,25 @@ def _default_model() -> Path:
               type=click.Choice(["train", "valid", "test"]))
 @click.option("--top-fraction", default=0.1, show_default=True,
               help="Fraction of each window's bases called as regions.")
+@click.option("--attributions/--no-attributions", default=True, show_default=True,
+              help="Also score saliency and input x gradient (one forward and backward pass "
+                   "per gene).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def synthetic(data: Path | None, model: Path | None, split: str, top_fraction: float,
-              as_json: bool) -> None:
+              attributions: bool, as_json: bool) -> None:
     """Base-level AUPRC and region-level precision/recall/F1 per method, and expression."""
     from regfind.benchmark_synthetic import run_synthetic
     from regfind.simulate.demo import ensure_demo_data
 
     folder = data if data is not None else ensure_demo_data()
     res = run_synthetic(folder, model or _default_model(), split=split,
-                        top_fraction=top_fraction)
+                        top_fraction=top_fraction, attributions=attributions)
     if as_json:
         click.echo(json.dumps(res, indent=2))
         return
-    click.echo(f"{'method':<16}{'auprc':>8}{'precision':>11}{'recall':>8}{'f1':>8}")
+    click.echo(f"{'method':<18}{'auprc':>8}{'precision':>11}{'recall':>8}{'f1':>8}")
     for name, m in res["methods"].items():
-        click.echo(f"{name:<16}{m['auprc']:>8.3f}{m['precision']:>11.3f}{m['recall']:>8.3f}"
+        click.echo(f"{name:<18}{m['auprc']:>8.3f}{m['precision']:>11.3f}{m['recall']:>8.3f}"
                    f"{m['f1']:>8.3f}")
     e = res["expression"]
     click.echo(f"expression on {e['n']} {split} genes: pearson {e['pearson']:.3f}, "
