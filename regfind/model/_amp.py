@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
-__all__ = ["active", "fp32", "round_to", "storage_dtype"]
+__all__ = ["active", "fp32", "round_to", "storage_dtype", "wide"]
 
 
 def active(t: torch.Tensor) -> bool:
@@ -32,6 +32,11 @@ def storage_dtype(t: torch.Tensor) -> torch.dtype:
     if not active(t):
         return t.dtype
     return torch.get_autocast_dtype(t.device.type)
+
+
+def wide(t: torch.Tensor) -> torch.Tensor:
+    """Return ``t`` in at least fp32: bf16/fp16 upcast, fp32 and fp64 unchanged."""
+    return t if t.dtype in (torch.float32, torch.float64) else t.float()
 
 
 def round_to(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

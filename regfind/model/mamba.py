@@ -40,8 +40,8 @@ class RMSNorm(nn.Module):
     def forward(self, x: torch.Tensor, out_dtype: torch.dtype | None = None) -> torch.Tensor:
         """Normalise ``x`` [..., C] in fp32; the result in ``out_dtype`` (default ``x.dtype``)."""
         with _amp.fp32(x):
-            xf = x.float()
-            y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight.float()
+            xf = _amp.wide(x)
+            y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
         return _amp.round_to(y, x.dtype if out_dtype is None else out_dtype)
 
 
@@ -113,17 +113,17 @@ class Mamba(nn.Module):
         length = x.shape[1]
         store = _amp.storage_dtype(x)
         with _amp.fp32(x):
-            u = F.silu(self._conv(x.float().transpose(1, 2))[..., :length]).transpose(1, 2)
+            u = F.silu(self._conv(_amp.wide(x).transpose(1, 2))[..., :length]).transpose(1, 2)
         u = _amp.round_to(u, store)
         x_dbl = self.x_proj(u)
         dt_low, b, c = torch.split(x_dbl, [self.dt_rank, self.d_state, self.d_state], dim=-1)
         dt = F.linear(dt_low, self.dt_proj.weight)
         with _amp.fp32(x):
-            delta = F.softplus(dt.float() + self.dt_proj.bias.float())
+            delta = F.softplus(_amp.wide(dt) + self.dt_proj.bias)
             a = -torch.exp(self.A_log.float())
-            y = selective_scan(u.float().contiguous(), delta.contiguous(), a,
-                               b.float().contiguous(), c.float().contiguous(), self.D.float(),
-                               z.float().contiguous(), backend=backend)
+            y = selective_scan(_amp.wide(u).contiguous(), delta.contiguous(), a,
+                               _amp.wide(b).contiguous(), _amp.wide(c).contiguous(),
+                               self.D.float(), _amp.wide(z).contiguous(), backend=backend)
         return _amp.round_to(y, store)
 
 
@@ -220,7 +220,7 @@ class Backbone(nn.Module):
 
 def _add(hidden: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
     """``hidden + residual`` in fp32, stored in the residual's dtype."""
-    return _amp.round_to(hidden.float() + residual.float(), residual.dtype)
+    return _amp.round_to(_amp.wide(hidden) + _amp.wide(residual), residual.dtype)
 
 
 class Caduceus(nn.Module):

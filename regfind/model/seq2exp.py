@@ -101,7 +101,7 @@ class Seq2Exp(nn.Module):
         x_enc, x_gen = self._embed(seqs, signals)
         mask, alpha, beta = self._mask(x_gen, signals, blacklist)
         pooled = self._predict_pooled(x_enc, mask)
-        pred = self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0].float()
+        pred = _amp.wide(self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0])
         return Seq2ExpOutput(pred, mask, alpha, beta)
 
     def generate(self, seqs: torch.Tensor, signals: torch.Tensor,
@@ -154,11 +154,11 @@ class Seq2Exp(nn.Module):
         """Posterior Beta from the logits plus the weighted signal priors (spec 1.5-1.7)."""
         cfg = self.config
         with _amp.fp32(logits):  # softplus and the priors are fp32 under autocast (spec 2.6)
-            logits = logits.float()
+            logits = _amp.wide(logits)
             alpha_post = F.softplus(logits[..., 1]) + cfg.beta_min + _EPS
             beta_post = F.softplus(logits[..., 0]) + cfg.beta_min + _EPS
             w = torch.softmax(self.prior_weights, dim=0)
-            alpha_prior = ((signals.float() + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
+            alpha_prior = ((_amp.wide(signals) + cfg.beta_min) * cfg.prior_scale_factor + _EPS) @ w
             beta_prior = ((self.signal_betas + cfg.beta_min) * cfg.prior_scale_factor) @ w
         return cfg.z_scale * (alpha_post + alpha_prior), cfg.z_scale * (beta_post + beta_prior)
 
