@@ -81,3 +81,9 @@ def save_tiny_model(directory: Path, variant: str = "soft", seed: int = 0) -> Pa
     with torch.no_grad():  # spread the logits so that masks vary along the window
         model.mask_output.weight.mul_(20.0)
     return save_model(model, directory)
+
+
+def tiny_profile(tmp_path_factory, name: str) -> Path:
+    """A fresh folder with the tiny synthetic profile and a tiny soft model; its profiles.toml."""
+    root = tmp_path_factory.mktemp(name)
+    return write_profile(root, save_tiny_model(root / "model"))

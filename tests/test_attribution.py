@@ -124,10 +124,9 @@ def test_dinucleotide_shuffle_keeps_counts():
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory):
-    from call_data import save_tiny_model, write_profile
+    from call_data import tiny_profile
 
-    root = tmp_path_factory.mktemp("sim_attr")
-    return write_profile(root, save_tiny_model(root / "model"))
+    return tiny_profile(tmp_path_factory, "sim_attr")
 
 
 def test_cli_attribute_ism_end_to_end(profile, tmp_path, capsys):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
-from call_data import GENES, SIZES, save_tiny_model, write_profile
+from call_data import GENES, SIZES, save_tiny_model, tiny_profile, write_profile
 
 from regfind.calling import call
 from regfind.errors import ConfigError, RegfindWarning
@@ -20,9 +20,7 @@ from regfind.io.bed import read_narrowpeak
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory):
-    root = tmp_path_factory.mktemp("sim")
-    model = save_tiny_model(root / "model")
-    return write_profile(root, model)
+    return tiny_profile(tmp_path_factory, "sim")
 
 
 def test_call_one_gene_genome_coordinates(profile):

@@ -170,10 +170,9 @@ def test_check_methods():
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory):
-    from call_data import save_tiny_model, write_profile
+    from call_data import tiny_profile
 
-    root = tmp_path_factory.mktemp("faith")
-    return write_profile(root, save_tiny_model(root / "model"))
+    return tiny_profile(tmp_path_factory, "faith")
 
 
 @pytest.fixture(scope="module")

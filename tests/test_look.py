@@ -10,7 +10,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from call_data import save_tiny_model, write_profile
+from call_data import tiny_profile
 
 from regfind import motifs as M
 from regfind import plot
@@ -24,8 +24,7 @@ from regfind.profiles import get_profile
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory):
-    root = tmp_path_factory.mktemp("look")
-    return write_profile(root, save_tiny_model(root / "model"))
+    return tiny_profile(tmp_path_factory, "look")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,17 @@ def read_table(path: Path) -> Any:
         raise DataError(f"cannot read table {path}: {exc}") from exc
 
 
+def gene_names(genes: Any, genes_file: Path | None) -> list[str]:
+    """``--gene`` values then the first column of ``--genes FILE`` (``#`` comments), unique."""
+    names = list(genes)
+    if genes_file is not None:
+        names += [ln.split()[0] for ln in genes_file.read_text().splitlines()
+                  if ln.strip() and not ln.startswith("#")]
+    if not names:
+        raise click.UsageError("give --gene or --genes FILE")
+    return list(dict.fromkeys(names))
+
+
 def _sources_and_model(cell: str, profile: str | None, config: Path | None,
                        model_path: str | None) -> tuple[Any, Any]:
     from regfind.profiles import get_profile
@@ -63,12 +74,7 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
     """Run ``regfind report`` (see its help)."""
     from regfind.report import report
 
-    names = list(genes)
-    if genes_file is not None:
-        names += [ln.split()[0] for ln in genes_file.read_text().splitlines()
-                  if ln.strip() and not ln.startswith("#")]
-    if not names:
-        raise click.UsageError("give --gene or --genes FILE")
+    names = gene_names(genes, genes_file)
     sources, model = _sources_and_model(cell, profile, config, model_path)
     motifs: Any = False
     if not no_motifs:

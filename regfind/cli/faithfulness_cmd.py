@@ -68,9 +68,10 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
     Prints per method the mean area under each curve over the genes, raw and normalised per
     gene to [promoter only, full window] (see docs/compare.md).
     """
+    from regfind.cli._look import gene_names
     from regfind.faithfulness_genes import FRACTIONS, check_methods, faithfulness_genes
 
-    names = _gene_names(genes, genes_file)
+    names = gene_names(genes, genes_file)
     chosen = list(methods) or ([] if peaks else ["mask"])
     check_methods(chosen, peaks)
     result = faithfulness_genes(names, cell, chosen, peaks=peaks, profile=profile,
@@ -79,16 +80,6 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
                                 batch_size=batch_size, device=device, progress=_bar(len(names)))
     _write(result, output, mean_curves, json_out)
     click.echo(result.format_summary(), nl=False)
-
-
-def _gene_names(genes: tuple[str, ...], genes_file: Path | None) -> list[str]:
-    out = list(genes)
-    if genes_file is not None:
-        out += [ln.split()[0] for ln in genes_file.read_text().splitlines()
-                if ln.strip() and not ln.startswith("#")]
-    if not out:
-        raise click.UsageError("give --gene or --genes FILE")
-    return list(dict.fromkeys(out))
 
 
 def _bar(total: int):  # noqa: ANN202 - tqdm is imported lazily
