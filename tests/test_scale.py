@@ -69,7 +69,8 @@ def _spec(profile, workdir):
 def test_cli_engine_identical(profile, genes_file, single, client, tmp_path, run_cli):
     out = tmp_path / "regions.bed"
     track = tmp_path / "regions.bedgraph"
-    code, _, err = run_cli(["call", "--genes", genes_file, *profile,
+    # --cell demo alone: the workers must get the built-in profile the driver resolved
+    code, _, err = run_cli(["call", "--genes", genes_file, "--cell", "demo",
                       "-o", out, "--track", track, "--engine", "dask",
                       "--scheduler", client.scheduler.address])
     assert code == 0, err

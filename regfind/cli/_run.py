@@ -49,7 +49,8 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         from regfind.scale import import_distributed
 
         import_distributed()
-    prof = get_profile(default_profile(profile, cell, config), config)
+    profile = default_profile(profile, cell, config)  # 'demo' for --cell demo: workers need it
+    prof = get_profile(profile, config)
     sources = prof.sources(cell)
     model_name = model_path or prof.cell(cell).model
     if model_name is None:
