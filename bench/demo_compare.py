@@ -89,10 +89,9 @@ def input_x_gradient(sal: Any, inputs: Any, params: Any) -> SimpleNamespace:
     captum's InputXGradient is exactly ``inputs * d pred / d inputs``; the default reduction
     ``abs_sum`` then gives ``|sum over letters|``.
     """
-    from regfind.attribution import call_scores
+    from regfind.attribution import call_scores, input_x_gradient_scores
 
-    scores = np.abs((sal.seq_attr * inputs.seqs[0]).sum(axis=1)).astype(np.float32)
-    scores[np.isnan(sal.scores)] = np.nan                       # off the chromosome
+    scores = input_x_gradient_scores(sal, inputs)
     return SimpleNamespace(scores=scores, regions=call_scores(scores, inputs.locus, params))
 
 

@@ -52,7 +52,8 @@ from regfind.errors import ConfigError, InputError, UnsupportedMethodError
 from regfind.inputs import ModelInputs
 from regfind.regions import CallParams
 
-__all__ = ["METHODS", "REFUSED", "Attribution", "attribute", "attribute_inputs"]
+__all__ = ["METHODS", "REFUSED", "Attribution", "attribute", "attribute_inputs",
+           "input_x_gradient_scores"]
 
 Method = Literal["saliency", "input_x_gradient", "integrated_gradients", "ism"]
 Reduction = Literal["sum", "abs_sum", "max_abs"]
@@ -345,6 +346,31 @@ def _ism(net: Any, x: dict[str, Any], locus: Locus, region: tuple[int, int] | No
             for sl, p in zip(chunk, preds, strict=True):
                 out[sl, 0] = pred - p
     return out, None, pred, None
+
+
+def input_x_gradient_scores(saliency: Attribution, inputs: ModelInputs) -> np.ndarray:
+    """Input x gradient scores from a saliency result's signed gradient (no second backward).
+
+    captum's ``InputXGradient`` is exactly ``x * d pred / d x``, so the one gradient of
+    :func:`attribute_inputs` with ``method='saliency'`` (sequence only) gives both methods.
+
+    Parameters
+    ----------
+    saliency : Attribution
+        ``method="saliency"``, ``signals=False``; ``seq_attr`` is the gradient, shape (L, 4).
+    inputs : ModelInputs
+        The window it was computed on (B = 1).
+
+    Returns
+    -------
+    numpy.ndarray, shape (L,), float32
+        With input x gradient's default reduction; NaN off the chromosome.
+    """
+    if saliency.method != "saliency" or saliency.signal_attr is not None:
+        raise ConfigError("input_x_gradient_scores needs a sequence-only saliency result")
+    name = "input_x_gradient"
+    scores = _reduce(saliency.seq_attr * inputs.seqs[0], None, DEFAULT_REDUCTION[name], name)
+    return _nan_off_chromosome(scores, inputs.locus)
 
 
 def _reduce(seq_attr: np.ndarray, sig_attr: np.ndarray | None, reduction: str,

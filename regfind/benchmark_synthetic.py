@@ -101,20 +101,13 @@ def _attribution_scores(model: Any, batch: dict, locus: Any) -> dict[str, np.nda
     dict of str to numpy.ndarray
         ``saliency`` and ``input_x_gradient`` scores, shape (L,), NaN off the chromosome.
     """
-    from regfind.attribution import (
-        DEFAULT_REDUCTION,
-        _nan_off_chromosome,
-        _reduce,
-        attribute_inputs,
-    )
+    from regfind.attribution import attribute_inputs, input_x_gradient_scores
     from regfind.inputs import ModelInputs
 
     inputs = ModelInputs(*(batch[k].numpy() for k in ("seqs", "signals", "rna_feat", "blacklist")),
                          loci=(locus,))
     sal = attribute_inputs(model, inputs, "saliency", device="cpu")
-    name = "input_x_gradient"
-    ixg = _reduce(sal.seq_attr * inputs.seqs[0], None, DEFAULT_REDUCTION[name], name)
-    return {"saliency": sal.scores, name: _nan_off_chromosome(ixg, locus)}
+    return {"saliency": sal.scores, "input_x_gradient": input_x_gradient_scores(sal, inputs)}
 
 
 @contextmanager
