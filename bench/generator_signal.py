@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from regfind._prmetrics import average_precision
 from regfind._train_data import build_sets
-from regfind.benchmark_synthetic import _labels, _loci
+from regfind.benchmark_synthetic import _labels, _loci, _truth
 from regfind.calling import resolve_model_path
 from regfind.model.checkpoint import load_model
 from regfind.simulate.demo import ensure_demo_data
@@ -43,12 +43,12 @@ from regfind.train import _target_scale
 BANDS = ((0, 100), (100, 500), (500, 1000), (1000, 10**9))  # bp from the promoter's edge
 
 
-def _elements(sim: Path, name: str, kind: str | None = None) -> dict[str, list[tuple[int, int]]]:
-    """Gene id -> genome intervals of a truth BED (``kind``: the class column of noncausal.bed)."""
+def _noncausal(sim: Path, kind: str) -> dict[str, list[tuple[int, int]]]:
+    """Gene id -> genome intervals of one class ('decoy', 'closed') of noncausal.bed."""
     out: dict[str, list[tuple[int, int]]] = {}
-    for line in (sim / name).read_text().splitlines()[1:]:
+    for line in (sim / "noncausal.bed").read_text().splitlines()[1:]:
         f = line.split("\t")
-        if kind is None or f[7] == kind:
+        if f[7] == kind:
             out.setdefault(f[6], []).append((int(f[1]), int(f[2])))
     return out
 
@@ -59,9 +59,8 @@ class Classes:
     def __init__(self, sim: Path, model: torch.nn.Module) -> None:
         self.window = model.config.seq_range
         self.loci = _loci(sim, self.window)
-        self.sets = {"enhancer": _elements(sim, "truth.bed"),
-                     "decoy": _elements(sim, "noncausal.bed", "decoy"),
-                     "closed": _elements(sim, "noncausal.bed", "closed")}
+        self.sets = {"enhancer": _truth(sim), "decoy": _noncausal(sim, "decoy"),
+                     "closed": _noncausal(sim, "closed")}
         self.keep = np.ones(self.window, dtype=bool)
         self.prom = model.promoter_slice(self.window)
         self.keep[self.prom] = False
