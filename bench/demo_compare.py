@@ -72,8 +72,9 @@ def test_genes(folder: Path, n: int) -> pd.DataFrame:
 
 
 def read_truth(folder: Path, gene_ids: list[str]) -> pd.DataFrame:
-    truth = pd.read_csv(folder / "truth.bed", sep="\t")
-    truth = truth.rename(columns={"#chrom": "chrom"})
+    from regfind.simulate import read_elements
+
+    truth = read_elements(folder, ("causal",))
     return truth[truth["gene_id"].isin(gene_ids)].reset_index(drop=True)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -29,6 +30,7 @@ import regfind
 from regfind.motif_clusters import collapse
 from regfind.motifs import analyse, load_jaspar
 from regfind.profiles import demo_profile
+from regfind.simulate import read_elements
 from regfind.simulate.config import DEMO
 from regfind.simulate.demo import ensure_demo_data
 
@@ -37,15 +39,10 @@ NAMES = {"MA0035": "GATA1", "MA0493": "KLF1", "MA0841": "NFE2", "MA0002": "RUNX1
          "MA0099": "FOS::JUN", "MA0466": "CEBPB", "MA0139": "CTCF (decoys)"}
 
 
-def _bed(path: str, kind: str | None = None) -> pd.DataFrame:
-    """Read a truth BED's first 4 columns on CHROM; ``kind`` keeps names ``GENE_<kind>N``."""
-    rows = [ln.split("\t") for ln in open(path).read().splitlines() if not ln.startswith("#")]
-    df = pd.DataFrame([r[:4] for r in rows], columns=["chrom", "start", "end", "name"])
-    df[["start", "end"]] = df[["start", "end"]].astype(int)
-    df = df[df["chrom"] == CHROM]
-    if kind is not None:
-        df = df[df["name"].str.contains(f"_{kind}")]
-    return df.reset_index(drop=True)
+def _elements(folder: Path, classes: tuple[str, ...]) -> pd.DataFrame:
+    """The planted elements of ``classes`` on CHROM, as BED4 columns."""
+    df = read_elements(folder, classes)
+    return df.loc[df["chrom"] == CHROM, ["chrom", "start", "end", "name"]].reset_index(drop=True)
 
 
 def _ranks(enrichment: pd.DataFrame) -> dict[str, int | None]:
@@ -71,9 +68,8 @@ def main() -> None:
     genes = [g.label for g in src.annotation.genes if g.chrom == CHROM]
     res = regfind.call(genes, "demo", batch_size=8, keep_masks=False, crispr=None)
     sets = {"seq2exp": res.regions[~res.regions["forced"]][["chrom", "start", "end", "name"]],
-            "truth": _bed(str(folder / "truth.bed")),
-            "truth+decoys": pd.concat([_bed(str(folder / "truth.bed")),
-                                       _bed(str(folder / "noncausal.bed"), "decoy")])}
+            "truth": _elements(folder, ("causal",)),
+            "truth+decoys": _elements(folder, ("causal", "decoy"))}
     motifs = load_jaspar()
     table, grouped, tops = {}, {}, {}
     for label, regions in sets.items():

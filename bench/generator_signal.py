@@ -17,7 +17,7 @@ Two diagnostics on the demo genome with the bundled demo model (or ``--model``):
    decoys), before and after, with the chance levels. This is supervision the real training
    never has: it bounds how fast this generator can learn the rule at best.
 
-Run: ``.venv/bin/python bench/generator_signal.py`` (about 8 minutes on 2 cores, mostly the
+Run: ``.venv/bin/python bench/generator_signal.py`` (about 9 minutes on one thread, mostly the
 probe; builds the inputs of the demo genes first unless ``--cache DIR`` holds them).
 """
 
@@ -34,23 +34,13 @@ import torch.nn.functional as F
 
 from regfind._prmetrics import average_precision
 from regfind._train_data import build_sets
-from regfind.benchmark_synthetic import _labels, _loci, _truth
+from regfind.benchmark_synthetic import _elements_by_gene, _labels, _loci
 from regfind.calling import resolve_model_path
 from regfind.model.checkpoint import load_model
 from regfind.simulate.demo import ensure_demo_data
-from regfind.train import _target_scale
+from regfind.train import _loss, _target_scale
 
 BANDS = ((0, 100), (100, 500), (500, 1000), (1000, 10**9))  # bp from the promoter's edge
-
-
-def _noncausal(sim: Path, kind: str) -> dict[str, list[tuple[int, int]]]:
-    """Gene id -> genome intervals of one class ('decoy', 'closed') of noncausal.bed."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    for line in (sim / "noncausal.bed").read_text().splitlines()[1:]:
-        f = line.split("\t")
-        if f[7] == kind:
-            out.setdefault(f[6], []).append((int(f[1]), int(f[2])))
-    return out
 
 
 class Classes:
@@ -59,8 +49,8 @@ class Classes:
     def __init__(self, sim: Path, model: torch.nn.Module) -> None:
         self.window = model.config.seq_range
         self.loci = _loci(sim, self.window)
-        self.sets = {"enhancer": _truth(sim), "decoy": _noncausal(sim, "decoy"),
-                     "closed": _noncausal(sim, "closed")}
+        self.sets = {name: _elements_by_gene(sim, (cls,)) for name, cls in
+                     (("enhancer", "causal"), ("decoy", "decoy"), ("closed", "closed"))}
         self.keep = np.ones(self.window, dtype=bool)
         self.prom = model.promoter_slice(self.window)
         self.keep[self.prom] = False
@@ -81,19 +71,15 @@ class Classes:
 def mask_gradients(model: torch.nn.Module, data: object, classes: Classes, n: int,
                    scale: tuple[float, float]) -> dict[str, np.ndarray]:
     """Per class, the per-gene mean of d loss / d mask (training-mode mask sample)."""
-    mu, sd = scale
     model.train()
     torch.manual_seed(0)
     out: dict[str, list[float]] = {}
     for i in range(n):
         b = data.batch(np.array([i]))
-        x_enc, x_gen = model._embed(b["seqs"], b["signals"])
-        mask, _, _ = model._mask(x_gen, b["signals"], b["blacklist"])
-        mask.retain_grad()
-        pooled = model._predict_pooled(x_enc, mask)
-        pred = model.pToExpr(torch.cat([pooled, b["rna_feat"]], dim=-1))[:, 0]
-        F.smooth_l1_loss((pred - mu) / sd, (b["target"] - mu) / sd).backward()
-        grad = mask.grad[0].numpy()
+        pred_loss, _, res = _loss(model, b, scale)   # the training loss, without the KL
+        res.mask.retain_grad()
+        pred_loss.backward()
+        grad = res.mask.grad[0].numpy()
         free = ~b["blacklist"][0].numpy()  # blacklisted bases: mask fixed at 0
         for name, sel in classes(data.genes[i]).items():
             if (sel & free).any():

@@ -51,13 +51,15 @@ __all__ = ["ATTRIBUTION_METHODS", "run_synthetic"]
 ATTRIBUTION_METHODS: tuple[str, ...] = ("saliency", "input_x_gradient")
 
 
-def _truth(sim: Path) -> dict[str, list[tuple[int, int]]]:
+def _elements_by_gene(sim: Path, classes: tuple[str, ...] = ("causal",)
+                      ) -> dict[str, list[tuple[int, int]]]:
+    """Gene id -> genome intervals of the planted elements of ``classes`` (causal: the truth)."""
+    from regfind.simulate import read_elements
+
     out: dict[str, list[tuple[int, int]]] = {}
-    for line in (sim / "truth.bed").read_text().splitlines():
-        if line.startswith("#"):
-            continue
-        f = line.split("\t")
-        out.setdefault(f[6], []).append((int(f[1]), int(f[2])))
+    for gene, start, end in read_elements(sim, classes)[["gene_id", "start", "end"]].itertuples(
+            index=False):
+        out.setdefault(gene, []).append((int(start), int(end)))
     return out
 
 
@@ -219,7 +221,7 @@ def _score_genes(model: Any, data: Any, sim: Path, n: int, top_fraction: float,
         Per method, ``[hit, called, found, total]`` region counts.
     """
     window = model.config.seq_range
-    truth, loci = _truth(sim), _loci(sim, window)
+    truth, loci = _elements_by_gene(sim), _loci(sim, window)
     keep = np.ones(window, dtype=bool)
     keep[model.promoter_slice(window)] = False
     labels, pooled, regions = [], {}, {}

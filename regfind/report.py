@@ -119,10 +119,9 @@ def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | N
     if motifs is False or motifs is None or result.regions.empty:
         return None
     from regfind import motifs as m
-
-    pool = m.load_jaspar() if motifs is True else list(motifs)
     from regfind.motif_clusters import collapse
 
+    pool = m.load_jaspar() if motifs is True else list(motifs)
     res = m.analyse(result.regions, sources.genome, pool)
     groups = collapse(res.enrichment, pool).head(20)
     groups["others"] = [", ".join(s.split(", ")[1:6]) + (" ..." if n > 6 else "")

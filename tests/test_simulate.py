@@ -159,3 +159,25 @@ def test_cli_simulate(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert (tmp_path / "s" / "profiles.toml").is_file()
     assert "--cell demo" in res.output
+
+
+def test_read_elements_returns_both_files_by_class(sim, tmp_path: Path) -> None:
+    from regfind.errors import DataError
+    from regfind.simulate import read_elements
+
+    truth, other = _beds(sim.out / "truth.bed"), _beds(sim.out / "noncausal.bed")
+    df = read_elements(sim.out)
+    assert len(df) == len(truth) + len(other)
+    assert list(df.columns[:8]) == ["chrom", "start", "end", "name", "score", "strand",
+                                    "gene_id", "class"]
+    causal = df[df["class"] == "causal"]
+    assert [[r.chrom, r.start, r.end, r.name, r.gene_id] for r in causal.itertuples()] == \
+        [[r[0], int(r[1]), int(r[2]), r[3], r[6]] for r in truth]
+    assert causal["effect_log10"].notna().all() and causal["openness"].isna().all()
+    decoys = read_elements(sim.out, ("decoy",))
+    assert list(decoys["name"]) == [r[3] for r in other if r[7] == "decoy"]
+    assert decoys["start"].dtype.kind == "i"
+    with pytest.raises(DataError, match="unknown element class"):
+        read_elements(sim.out, ("enhancer",))
+    with pytest.raises(DataError, match="truth.bed is missing.*regfind simulate"):
+        read_elements(tmp_path)

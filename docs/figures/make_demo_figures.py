@@ -27,6 +27,7 @@ from regfind.macs3 import run_bdgpeakcall
 from regfind.model.checkpoint import load_model
 from regfind.plot import faithfulness_curves, locus
 from regfind.profiles import demo_profile
+from regfind.simulate import read_elements
 from regfind.simulate.demo import ensure_demo_data
 
 HERE = Path(__file__).resolve().parent
@@ -36,14 +37,10 @@ FAITH_GENES = [f"SIM{i:04d}" for i in range(801, 821)]
 
 def _elements(folder: Path, chrom: str, start: int, end: int) -> pd.DataFrame:
     """Planted elements in [start, end): causal (positive) and non-causal (not)."""
-    rows = []
-    for name, positive in (("truth.bed", True), ("noncausal.bed", False)):
-        for line in (folder / name).read_text().splitlines():
-            f = line.split("\t")
-            if line.startswith("#") or f[0] != chrom or int(f[2]) <= start or int(f[1]) >= end:
-                continue
-            rows.append((f[0], int(f[1]), int(f[2]), f[3], positive))
-    return pd.DataFrame(rows, columns=["chrom", "start", "end", "name", "positive"])
+    df = read_elements(folder)
+    df = df[(df["chrom"] == chrom) & (df["end"] > start) & (df["start"] < end)]
+    return df.assign(positive=df["class"] == "causal")[
+        ["chrom", "start", "end", "name", "positive"]].reset_index(drop=True)
 
 
 def main() -> None:

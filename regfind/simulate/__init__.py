@@ -33,6 +33,7 @@ from regfind.simulate.elements import Motifs, SimGene, place_chromosome
 from regfind.simulate.motifs import load_motifs
 from regfind.simulate.tables import (
     gene_structures,
+    read_elements,
     verify_manifest,
     write_beds,
     write_features,
@@ -43,7 +44,7 @@ from regfind.simulate.tables import (
 from regfind.simulate.tracks import chromosome_tracks, place_blacklist
 from regfind.simulate.writers import write_bigwig, write_fasta, write_gtf, write_text
 
-__all__ = ["DEMO", "SimConfig", "SimResult", "simulate", "verify_manifest"]
+__all__ = ["DEMO", "SimConfig", "SimResult", "read_elements", "simulate", "verify_manifest"]
 
 
 class SimResult:

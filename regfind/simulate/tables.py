@@ -6,6 +6,7 @@ BED outputs are 0-based half-open; ``score`` is 0 and strand '.' (elements have 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,8 +16,11 @@ from regfind.simulate.config import SimConfig
 from regfind.simulate.elements import SimGene
 from regfind.simulate.writers import sha256, write_text
 
-__all__ = ["gene_structures", "verify_manifest", "write_beds", "write_features",
-           "write_manifest", "write_profile", "write_tables"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["gene_structures", "read_elements", "verify_manifest", "write_beds",
+           "write_features", "write_manifest", "write_profile", "write_tables"]
 
 MANIFEST = "MANIFEST.sha256"
 
@@ -126,6 +130,49 @@ def write_beds(out: Path, genes: list[SimGene]) -> None:
                 other.append(f"{head}\t{e.cls}\t{e.openness:.4f}\t{_sites(e)}")
     write_text(out / "truth.bed", "\n".join(truth) + "\n")
     write_text(out / "noncausal.bed", "\n".join(other) + "\n")
+
+
+ELEMENT_CLASSES = ("causal", "decoy", "closed")
+
+
+def read_elements(folder: str | Path, classes: tuple[str, ...] = ELEMENT_CLASSES
+                  ) -> pd.DataFrame:
+    """Read the planted elements of a simulated folder (``truth.bed`` + ``noncausal.bed``).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder written by :func:`regfind.simulate.simulate`.
+    classes : tuple of str, default all
+        Which to return: 'causal' (``truth.bed``), 'decoy' (accessible, insulator motif) and
+        'closed' (activator motifs in closed chromatin), both from ``noncausal.bed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per element, causal ones first, each file's order kept; columns ``chrom``,
+        ``start``, ``end`` (genome, 0-based half-open), ``name``, ``gene_id``, ``class`` and
+        the files' other columns (``effect_log10``, ``strength``, ``contact`` of causal
+        elements, ``openness`` of the others: NaN where a file lacks them; ``sites``).
+    """
+    import pandas as pd  # noqa: F811 (the module imports it for type checking only)
+
+    unknown = sorted(set(classes) - set(ELEMENT_CLASSES))
+    if unknown:
+        raise DataError(f"unknown element class(es) {unknown}; choose from {ELEMENT_CLASSES}")
+    tables = []
+    for name in ("truth.bed", "noncausal.bed"):
+        path = Path(folder) / name
+        if not path.is_file():
+            raise DataError(f"{path} is missing: not a folder written by regfind simulate "
+                            "(run `regfind simulate --out DIR`)")
+        df = pd.read_csv(path, sep="\t", dtype={"#chrom": str, "sites": str})
+        df = df.rename(columns={"#chrom": "chrom"})
+        if name == "truth.bed":
+            df.insert(7, "class", "causal")
+        tables.append(df)
+    out = pd.concat(tables, ignore_index=True)
+    return out[out["class"].isin(classes)].reset_index(drop=True)
 
 
 def write_profile(out: Path, cfg: SimConfig) -> Path:
