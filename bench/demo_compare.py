@@ -209,8 +209,8 @@ def report(genes: pd.DataFrame, run: dict[str, Any], truth: pd.DataFrame, cmp: A
 
 def main() -> None:
     args = parse_args()
-    from regfind.calling import resolve_model_path
     from regfind.compare import compare
+    from regfind.context import resolve_model
     from regfind.faithfulness_genes import FaithfulnessResult
     from regfind.model.checkpoint import load_model
     from regfind.profiles import demo_profile
@@ -220,7 +220,7 @@ def main() -> None:
     folder = ensure_demo_data()
     prof = demo_profile()
     sources = prof.sources("demo")
-    net = load_model(resolve_model_path(args.model or prof.cell("demo").model), device="cpu")
+    net = load_model(resolve_model(args.model or prof.cell("demo").model), device="cpu")
     genes = test_genes(folder, args.genes)
     names = list(genes["gene_name"])
     truth = read_truth(folder, list(genes["gene_id"]))

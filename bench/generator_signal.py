@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from regfind._prmetrics import average_precision
 from regfind._train_data import build_sets
 from regfind.benchmark_synthetic import _elements_by_gene, _labels, _loci
-from regfind.calling import resolve_model_path
+from regfind.context import resolve_model
 from regfind.model.checkpoint import load_model
 from regfind.simulate.demo import ensure_demo_data
 from regfind.train import _loss, _target_scale
@@ -138,7 +138,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(1)
     sim = ensure_demo_data()
-    model = load_model(resolve_model_path(args.model), device="cpu")
+    model = load_model(resolve_model(args.model), device="cpu")
     t0 = time.time()
     sets = build_sets(None, "demo", sim / "expression.tsv", window=model.config.seq_range,
                       config=sim / "profiles.toml", cache_dir=args.cache, progress=False)

@@ -1,9 +1,6 @@
-"""The result of :func:`regfind.compare.compare`: tables, JSON and an UpSet-style summary.
+"""The result of :func:`regfind.compare.compare`: tables, JSON and the UpSet-style summary.
 
-The UpSet summary partitions the union of all sets into exact combinations of membership,
-as UpSet plots do: every base pair of the union belongs to exactly one combination (the sets
-that cover it), and every connected region of the union counts once, under the combination of
-the sets that touch it anywhere.
+The summary itself is computed by :func:`regfind.compare.upset_table`.
 """
 
 from __future__ import annotations
@@ -14,72 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from regfind._files import atomic_write
 
-__all__ = ["CompareResult", "upset_table"]
-
-
-def _combo(bits: int, names: list[str]) -> str:
-    """Name a membership bit pattern: ``"a & b"``."""
-    return " & ".join(n for i, n in enumerate(names) if bits >> i & 1)
-
-
-def _segments(sets: list[dict[str, tuple[np.ndarray, np.ndarray]]], chrom: str
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Elementary segments of one chromosome and the membership bits of each."""
-    points = [np.r_[s, e] for d in sets if chrom in d for s, e in [d[chrom]]]
-    bounds = np.unique(np.concatenate(points))
-    lo, hi = bounds[:-1], bounds[1:]
-    bits = np.zeros(lo.size, dtype=np.int64)
-    for i, d in enumerate(sets):
-        if chrom not in d:
-            continue
-        s, e = d[chrom]
-        j = np.searchsorted(s, lo, side="right") - 1
-        inside = (j >= 0) & (lo < e[np.maximum(j, 0)])
-        bits |= inside.astype(np.int64) << i
-    return lo, hi, bits
-
-
-def upset_table(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Count base pairs and union regions in each exact combination of sets.
-
-    Parameters
-    ----------
-    sets : dict of str to pandas.DataFrame
-        ``chrom, start, end`` per set (merged here).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``combination, n_sets, bp, regions`` plus one boolean column per set, sorted by bp
-        (descending); combinations with no bp are left out.
-    """
-    from regfind.compare import _by_chrom
-
-    names = list(sets)
-    per = [_by_chrom(df) for df in sets.values()]
-    bp: dict[int, int] = {}
-    regions: dict[int, int] = {}
-    for chrom in dict.fromkeys(c for d in per for c in d):
-        lo, hi, bits = _segments(per, chrom)
-        keep = bits > 0
-        lo, hi, bits = lo[keep], hi[keep], bits[keep]
-        for b in np.unique(bits):
-            bp[int(b)] = bp.get(int(b), 0) + int((hi - lo)[bits == b].sum())
-        comp = np.cumsum(np.r_[True, lo[1:] > hi[:-1]]) - 1   # union component per segment
-        for c in np.unique(comp):
-            b = int(np.bitwise_or.reduce(bits[comp == c]))
-            regions[b] = regions.get(b, 0) + 1
-    rows = [{"combination": _combo(b, names), "n_sets": bin(b).count("1"), "bp": bp.get(b, 0),
-             "regions": regions.get(b, 0), **{n: bool(b >> i & 1) for i, n in enumerate(names)}}
-            for b in sorted(set(bp) | set(regions))]
-    cols = ["combination", "n_sets", "bp", "regions", *names]
-    table = pd.DataFrame(rows, columns=cols)
-    return table.sort_values(["bp", "regions"], ascending=False, ignore_index=True)
+__all__ = ["CompareResult"]
 
 
 @dataclass

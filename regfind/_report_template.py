@@ -61,7 +61,8 @@ grouped under their best-ranked member (width-normalised column correlation &ge;
 {% for s in sections %}
 <h2 id="gene-{{ s.anchor }}">{{ s.gene }}</h2>
 <p>{{ s.window }} ({{ s.strand }} strand), TSS {{ "{:,}".format(s.tss) }}.
-{% if s.pred != "-" %}Predicted log10(CAGE+1): <b>{{ s.pred }}</b>.{% endif %}</p>
+{% if s.pred != "-" %}Predicted log10(CAGE+1): <b>{{ s.pred }}</b>.{% endif %}
+Regions called at mask &ge; <b class="cutoff">{{ s.cutoff }}</b>.</p>
 <img alt="locus view of {{ s.gene }}" src="{{ s.locus_img }}">
 <h3>Called regions</h3>
 {% if s.rows %}

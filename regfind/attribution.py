@@ -105,6 +105,8 @@ class Attribution:
         narrowPeak columns, genome coordinates (0-based, half-open), called with ``params``.
     params : CallParams
     provenance : dict
+    chrom_sizes : dict of str to int
+        Chromosome lengths of the genome (the header of a bigWig track); empty when unknown.
     """
 
     locus: Locus
@@ -119,12 +121,20 @@ class Attribution:
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
     params: CallParams = field(default_factory=CallParams)
     provenance: dict[str, Any] = field(default_factory=dict)
+    chrom_sizes: dict[str, int] = field(default_factory=dict)
 
-    def to_track(self, path: str | os.PathLike[str], chrom_sizes: dict[str, int]) -> Path:
-        """Write the per-base scores as bigWig (``.bw``/``.bigWig``) or bedGraph, atomically."""
+    def to_track(self, path: str | os.PathLike[str],
+                 chrom_sizes: dict[str, int] | None = None) -> Path:
+        """Write the per-base scores as bigWig (``.bw``/``.bigWig``) or bedGraph, atomically.
+
+        ``chrom_sizes`` (the bigWig header) defaults to :attr:`chrom_sizes`, else the window's
+        chromosome alone.
+        """
         from regfind.intervals import to_bedgraph
         from regfind.io.bed import write_bedgraph, write_bigwig
 
+        if chrom_sizes is None:
+            chrom_sizes = self.chrom_sizes or {self.locus.chrom: self.locus.chrom_length}
         table = to_bedgraph(self.scores, self.locus.chrom, self.locus.start)
         if Path(path).suffix.lower() in (".bw", ".bigwig"):
             return write_bigwig(table, path, chrom_sizes)
@@ -450,14 +460,16 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
     Attribution
     """
     check_method(method)
-    from regfind.calling import _resolve
+    from regfind.context import open_run
     from regfind.inputs import for_gene
 
-    sources, net, _ = _resolve(cell, profile, config, model, sources)
+    run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
+    sources, net, _ = run.sources, run.model, run.cell
     params = CallParams.default("soft", cutoff=cutoff, top_fraction=top_fraction,
                                 min_length=min_length, max_gap=max_gap)
     inputs = for_gene(gene, sources=sources, window=net.config.seq_range)
     result = attribute_inputs(net, inputs, method, params=params, **kwargs)
+    result.chrom_sizes = dict(sources.genome.chrom_sizes)
     result.provenance["cell"] = cell or sources.cell
     result.provenance["params"] = params.__dict__ | {"rule": params.describe()}
     return result

@@ -14,7 +14,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from regfind._env import package_versions
+from regfind.context import open_run
 from regfind.coords import Locus
 from regfind.errors import ConfigError, RegfindError, RegfindWarning
 from regfind.inference import GeneMask, run_masks
 from regfind.inputs import InputStream, ModelInputs, Sources, for_locus
 from regfind.intervals import NARROWPEAK_COLUMNS
 from regfind.io.bed import atomic_write, write_narrowpeak
-from regfind.regions import STAT_COLUMNS, CallParams, call_gene
+from regfind.regions import STAT_COLUMNS, CallParams, call_gene, gene_cutoff
 
 #: Libraries whose versions every run records (they decide the numbers).
 _VERSIONED = ("torch", "numpy", "pandas", "numba", "pyBigWig", "pyfaidx")
@@ -178,7 +179,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     loci = list(loci or [])
     if not genes and not loci:
         raise ConfigError("nothing to call: give gene='MYC', a list of genes or loci=")
-    sources, net, cell_label = _resolve(cell, profile, config, model, sources)
+    run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
+    sources, net, cell_label = run.sources, run.model, run.cell
     params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
                                 min_length=min_length, max_gap=max_gap)
     store = GeneStore(Path(workdir)) if workdir is not None else None
@@ -263,53 +265,11 @@ def gene_label(sources: Sources, gene: str) -> str:
         return gene
 
 
-def _resolve(cell: str | None, profile: str | None, config: Any, model: Any,
-             sources: Sources | None) -> tuple[Sources, Any, str]:
-    from regfind.model.checkpoint import load_model
-    from regfind.model.seq2exp import Seq2Exp
-
-    cell_model = None
-    if sources is None:
-        if cell is None:
-            raise ConfigError("call needs a cell type (cell='K562') or sources=")
-        from regfind.profiles import default_profile, get_profile
-
-        prof = get_profile(default_profile(profile, cell, config), config)
-        sources = prof.sources(cell)
-        cell_model = prof.cell(cell).model
-    if isinstance(model, Seq2Exp):
-        return sources, model, cell or sources.cell
-    path = model if model is not None else cell_model
-    if path is None:
-        raise ConfigError(f"no model for cell type {cell or sources.cell!r}: pass model= (or "
-                          "--model) or set 'model' for the cell type in the profile")
-    return sources, load_model(resolve_model_path(path), device="cpu"), cell or sources.cell
-
-
-def resolve_model_path(name: str | os.PathLike[str]) -> Path:
-    """Return a model path, given a path, a zoo model name or a folder under ``models/``.
-
-    A zoo name (``regfind models list``) gives the verified local checkpoint
-    (:func:`regfind.zoo.model_path`; an error says how to download a missing one).
-    """
-    path = Path(name).expanduser()
-    if path.exists():
-        return path
-    from regfind import zoo
-
-    if zoo.find_model(str(name)) is not None:
-        return zoo.model_path(str(name))
-    for root in (Path.cwd() / "models", Path(__file__).resolve().parents[1] / "models"):
-        if (root / str(name)).exists():
-            return root / str(name)
-    raise ConfigError(f"model {str(name)!r} not found: give a checkpoint path or the name of a "
-                      "folder under models/")
-
-
 def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: GeneStore | None,
              keep: bool) -> tuple[list[pd.DataFrame], list[GeneMask]]:
     tables, kept = [], []
     for gm in masks:
+        gm = replace(gm, cutoff=gene_cutoff(gm, params, net.config.center_len))
         table = call_gene(gm, params, variant=net.config.variant,
                           threshold=net.config.sample_threshold,
                           promoter_bp=net.config.center_len)
@@ -385,7 +345,7 @@ class GeneStore:
                 pred=np.float64(np.nan if gm.pred is None else gm.pred),
                 locus=np.array(json.dumps([loc.chrom, loc.start, loc.end, loc.strand, loc.gene,
                                            loc.tss, loc.chrom_length])),
-                notes=np.array(list(gm.notes), dtype=str),
+                notes=np.array(list(gm.notes), dtype=str), cutoff=np.float64(gm.cutoff),
                 table=np.array(table.to_json(orient="split")),
                 dtypes=np.array(json.dumps({c: str(t) for c, t in table.dtypes.items()})))
 
@@ -403,8 +363,10 @@ class GeneStore:
             chrom, start, end, strand, name, tss, clen = json.loads(str(z["locus"]))
             locus = Locus(chrom, start, end, strand, name, tss, clen)
             pred = float(z["pred"])
+            cutoff = float(z["cutoff"]) if "cutoff" in z.files else float("nan")
             return GeneMask(locus, z["mask"], z["alpha"], z["beta"],
-                            None if np.isnan(pred) else pred, tuple(z["notes"].tolist()))
+                            None if np.isnan(pred) else pred, tuple(z["notes"].tolist()),
+                            cutoff)
 
     def load_all(self, genes: list[str], keep: bool) -> tuple[list[pd.DataFrame],
                                                               list[GeneMask]]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regfind._compare_report import CompareResult, upset_table
+from regfind._compare_report import CompareResult
 from regfind.errors import DataError, InputError
 
 __all__ = ["CompareResult", "bp_jaccard", "clipped", "compare", "enrichment", "faithfulness",
@@ -366,3 +366,61 @@ def faithfulness(model: Any, inputs: Any, scores_by_method: dict[str, np.ndarray
     from regfind.faithfulness import faithfulness as run
 
     return run(model, inputs, scores_by_method, fractions, **kwargs)
+
+
+def _combo(bits: int, names: list[str]) -> str:
+    """Name a membership bit pattern: ``"a & b"``."""
+    return " & ".join(n for i, n in enumerate(names) if bits >> i & 1)
+
+
+def _segments(sets: list[dict[str, tuple[np.ndarray, np.ndarray]]], chrom: str
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Elementary segments of one chromosome and the membership bits of each."""
+    points = [np.r_[s, e] for d in sets if chrom in d for s, e in [d[chrom]]]
+    bounds = np.unique(np.concatenate(points))
+    lo, hi = bounds[:-1], bounds[1:]
+    bits = np.zeros(lo.size, dtype=np.int64)
+    for i, d in enumerate(sets):
+        if chrom not in d:
+            continue
+        s, e = d[chrom]
+        j = np.searchsorted(s, lo, side="right") - 1
+        inside = (j >= 0) & (lo < e[np.maximum(j, 0)])
+        bits |= inside.astype(np.int64) << i
+    return lo, hi, bits
+
+
+def upset_table(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Count base pairs and union regions in each exact combination of sets.
+
+    Parameters
+    ----------
+    sets : dict of str to pandas.DataFrame
+        ``chrom, start, end`` per set (merged here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``combination, n_sets, bp, regions`` plus one boolean column per set, sorted by bp
+        (descending); combinations with no bp are left out.
+    """
+    names = list(sets)
+    per = [_by_chrom(df) for df in sets.values()]
+    bp: dict[int, int] = {}
+    regions: dict[int, int] = {}
+    for chrom in dict.fromkeys(c for d in per for c in d):
+        lo, hi, bits = _segments(per, chrom)
+        keep = bits > 0
+        lo, hi, bits = lo[keep], hi[keep], bits[keep]
+        for b in np.unique(bits):
+            bp[int(b)] = bp.get(int(b), 0) + int((hi - lo)[bits == b].sum())
+        comp = np.cumsum(np.r_[True, lo[1:] > hi[:-1]]) - 1   # union component per segment
+        for c in np.unique(comp):
+            b = int(np.bitwise_or.reduce(bits[comp == c]))
+            regions[b] = regions.get(b, 0) + 1
+    rows = [{"combination": _combo(b, names), "n_sets": bin(b).count("1"), "bp": bp.get(b, 0),
+             "regions": regions.get(b, 0), **{n: bool(b >> i & 1) for i, n in enumerate(names)}}
+            for b in sorted(set(bp) | set(regions))]
+    cols = ["combination", "n_sets", "bp", "regions", *names]
+    table = pd.DataFrame(rows, columns=cols)
+    return table.sort_values(["bp", "regions"], ascending=False, ignore_index=True)

@@ -273,14 +273,16 @@ def faithfulness_genes(genes: str | Sequence[str], cell: str | None = None,
     -------
     FaithfulnessResult
     """
-    from regfind.calling import _resolve, gene_label
+    from regfind.calling import gene_label
+    from regfind.context import open_run
     from regfind.inputs import for_gene
 
     genes = [genes] if isinstance(genes, str) else list(genes)
     peak_sets = _read_peak_sets(peaks)
     methods = check_methods(methods, peak_sets)
     fr = _with_ends(fractions)
-    sources, net, cell_label = _resolve(cell, profile, config, model, sources)
+    run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
+    sources, net, cell_label = run.sources, run.model, run.cell
     tables, skipped = [], []
     for gene in progress(genes) if progress is not None else genes:
         try:

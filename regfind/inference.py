@@ -50,6 +50,9 @@ class GeneMask:
         Predicted log10(CAGE + 1) when the predictor was run.
     notes : tuple of str
         What the input builder approximated or padded.
+    cutoff : float
+        The mask cutoff the gene's regions were called at (NaN until they are called;
+        :func:`regfind.regions.gene_cutoff`). Plots and reports draw this value.
     """
 
     locus: Locus
@@ -58,6 +61,7 @@ class GeneMask:
     beta: np.ndarray
     pred: float | None = None
     notes: tuple[str, ...] = ()
+    cutoff: float = float("nan")
 
     @property
     def mean(self) -> np.ndarray:

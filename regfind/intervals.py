@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from regfind.errors import CoordinateError, DataError, InputError
+from regfind.errors import CoordinateError, DataError, InputError, RegfindWarning
 
 __all__ = [
     "BEDGRAPH_COLUMNS",
@@ -244,6 +245,11 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
     distinct and more when the ``k``-th value is tied (a hard 0/1 mask with fewer than ``k``
     ones gives cutoff 0: every base). Ties are never broken arbitrarily.
 
+    Degenerate tracks: when that value is the track's minimum (the rule would keep every base,
+    e.g. an attribution that is zero except on a few bases), the cutoff is the smallest value
+    above the minimum, so only the bases that stand out are kept; a track with no variation
+    at all (all-zero, flat) gives ``inf`` (no region) and a :class:`RegfindWarning`.
+
     Parameters
     ----------
     scores : array_like of float, shape [L], or pandas.DataFrame
@@ -255,7 +261,7 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
     Returns
     -------
     float
-        The cutoff, in the scores' precision.
+        The cutoff, in the scores' precision (``inf`` for a track with no variation).
     """
     if not 0 < float(fraction) <= 1:
         raise InputError(f"top fraction must be in (0, 1], got {fraction!r}")
@@ -270,11 +276,21 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
         raise InputError("cannot compute a top-fraction cutoff: the track has no finite value")
     if weights is None:
         k = max(1, math.ceil(float(fraction) * values.size))
-        return float(np.partition(values, values.size - k)[values.size - k])
-    weights = weights[finite]
-    order = np.argsort(values)[::-1]
-    k = max(1, math.ceil(float(fraction) * int(weights.sum())))
-    return float(values[order][np.searchsorted(np.cumsum(weights[order]), k)])
+        cut = float(np.partition(values, values.size - k)[values.size - k])
+    else:
+        weights = weights[finite]
+        order = np.argsort(values)[::-1]
+        k = max(1, math.ceil(float(fraction) * int(weights.sum())))
+        cut = float(values[order][np.searchsorted(np.cumsum(weights[order]), k)])
+    lowest = float(values.min())
+    if cut > lowest:
+        return cut
+    above = values[values > lowest]
+    if above.size:
+        return float(above.min())
+    warnings.warn(f"the score track has no variation (every value is {lowest:g}): the top "
+                  "fraction rule calls no region", RegfindWarning, stacklevel=2)
+    return math.inf
 
 
 def _bedgraph_values(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -364,7 +380,7 @@ def call(
     min_length, max_gap = _nonneg_int(min_length, "min_length"), _nonneg_int(max_gap, "max_gap")
     offset = operator.index(offset)
     values = _mask_padding(values, offset, chrom_length)
-    cut = _finite_cutoff(_resolve_cutoff(values, cutoff, top_fraction), values.dtype)
+    cut = values.dtype.type(_resolve_cutoff(values, cutoff, top_fraction))
     kept = np.flatnonzero(values >= cut)
     regions = _call_segments(kept, kept + 1, values[kept], min_length, max_gap, call_summits)
     means = _window_means(values, regions.starts, regions.ends)
@@ -374,11 +390,15 @@ def call(
 def _resolve_cutoff(
     values: np.ndarray | pd.DataFrame, cutoff: float | None, top_fraction: float | None
 ) -> float:
-    """Return the cutoff from exactly one of ``cutoff`` / ``top_fraction`` (checked finite)."""
+    """Return the cutoff from exactly one of ``cutoff`` (checked finite) / ``top_fraction``.
+
+    A top fraction of a track with no variation gives ``inf`` (no region; see
+    :func:`top_fraction_cutoff`).
+    """
     if (cutoff is None) == (top_fraction is None):
         raise InputError("give exactly one of cutoff and top_fraction")
     if top_fraction is not None:
-        cutoff = top_fraction_cutoff(values, top_fraction)
+        return top_fraction_cutoff(values, top_fraction)
     return float(_finite_cutoff(cutoff, np.dtype(np.float64)))
 
 
@@ -504,7 +524,7 @@ def call_bedgraph(
     cut = _resolve_cutoff(track, cutoff, top_fraction)
     frames = []
     for chrom, starts, ends, values in _iter_chroms(track):
-        kept = values >= _finite_cutoff(cut, values.dtype)
+        kept = values >= values.dtype.type(cut)
         regions = _call_segments(
             starts[kept], ends[kept], values[kept], min_length, max_gap, call_summits
         )

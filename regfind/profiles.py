@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from regfind.errors import ConfigError
 
 if TYPE_CHECKING:
-    from regfind.inputs import Sources
+    from regfind.sources import Sources
 
 __all__ = ["DEMO", "CellType", "Profile", "config_path", "default_profile", "demo_profile",
            "get_profile", "load_profiles"]
@@ -123,9 +123,9 @@ class Profile:
 
     def sources(self, cell: str) -> Sources:
         """Open the files of the genome and one cell type."""
-        from regfind.inputs import Sources
         from regfind.io.annotation import read_annotation
         from regfind.io.features import FeatureTable
+        from regfind.sources import Sources
 
         c = self.cell(cell)
         ann_path = c.gene_list or self.annotation
@@ -180,6 +180,8 @@ def load_profiles(config: str | Path | None = None) -> dict[str, Profile]:
 
 #: Name of the built-in profile (and its cell type): the simulated demo genome.
 DEMO = "demo"
+#: The bundled model the demo profile uses (a folder under ``models/``; see docs/simulation.md).
+DEMO_MODEL = "demo-soft"
 
 
 def demo_profile() -> Profile:
@@ -187,7 +189,7 @@ def demo_profile() -> Profile:
 
     The data are regenerated deterministically on first use (``regfind simulate``, seed 0,
     about half a minute) into the user cache and verified against their recorded checksums;
-    the model is ``models/demo-soft``.
+    the model is :data:`DEMO_MODEL`.
     """
     from dataclasses import replace
 
@@ -195,7 +197,7 @@ def demo_profile() -> Profile:
 
     folder = ensure_demo_data()
     profile = load_profiles(folder / "profiles.toml")[DEMO]
-    cells = {name: replace(cell, model=cell.model or "demo-soft")
+    cells = {name: replace(cell, model=cell.model or DEMO_MODEL)
              for name, cell in profile.cells.items()}
     return replace(profile, cells=cells)
 

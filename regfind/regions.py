@@ -28,7 +28,7 @@ from regfind.intervals import top_fraction_cutoff
 
 #: Columns added to the narrowPeak columns in the per-region table (TSV).
 STAT_COLUMNS = ("gene", "tss", "distance_to_tss", "length", "mean_mask", "max_mask",
-                "prob_selected", "forced", "pred")
+                "prob_selected", "forced", "cutoff", "pred")
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,25 @@ def call_gene(gm: GeneMask, params: CallParams, *, variant: str = "soft",
         narrowPeak columns then :data:`STAT_COLUMNS`; genome coordinates, 0-based half-open.
     """
     loc = gm.locus
-    cutoff = params.cutoff
-    if cutoff is None:
-        cutoff = top_fraction_cutoff(_chosen(gm.mask, loc, promoter_bp), params.top_fraction)
+    cutoff = gm.cutoff if np.isfinite(gm.cutoff) else gene_cutoff(gm, params, promoter_bp)
     regions = call_intervals(gm.mask, cutoff, params.min_length, params.max_gap, locus=loc,
                              label=loc.gene or None)
     t = cutoff if variant == "soft" else threshold
-    return _add_stats(regions, gm, t, promoter_bp)
+    return _add_stats(regions, gm, t, promoter_bp).assign(cutoff=float(cutoff))[
+        [*regions.columns, *STAT_COLUMNS]]
+
+
+def gene_cutoff(gm: GeneMask, params: CallParams, promoter_bp: int) -> float:
+    """Return the mask cutoff of one gene under ``params``: the only place it is computed.
+
+    An absolute ``params.cutoff`` is returned as is; a top fraction is taken over the bases the
+    model chooses (on the chromosome, promoter excluded; see :func:`_chosen`). The call stores
+    the value in :attr:`GeneMask.cutoff` and in the ``cutoff`` column of its tables.
+    """
+    if params.cutoff is not None:
+        return float(params.cutoff)
+    return float(top_fraction_cutoff(_chosen(gm.mask, gm.locus, promoter_bp),
+                                     params.top_fraction))
 
 
 def _chosen(values: np.ndarray, loc: Locus, promoter_bp: int) -> np.ndarray:

@@ -27,7 +27,7 @@ from scipy.special import betaincinv
 
 from regfind._env import package_versions
 from regfind.calling import CallResult, call
-from regfind.errors import ConfigError
+from regfind.errors import ConfigError, DataError
 from regfind.inference import GeneMask
 from regfind.io.bed import atomic_write, read_bed
 from regfind.plot._result import cutoff_of, window_tracks
@@ -66,15 +66,15 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
     -------
     pathlib.Path
     """
-    if sources is None:
-        if cell is None:
-            raise ConfigError("report needs a cell type (cell='K562') or sources=")
-        from regfind.profiles import get_profile
+    from regfind.context import open_run
 
-        prof = get_profile(profile, config)
-        sources = prof.sources(cell)
-        model = model if model is not None else prof.cell(cell).model
+    ctx = open_run(cell, profile=profile, config=config, model=model, sources=sources)
+    sources, model = ctx.sources, ctx.model
     result = call(genes, cell, sources=sources, model=model, **call_kwargs)
+    if not result.masks and result.skipped:
+        gene, reason = result.skipped[0]
+        raise DataError(f"no gene could be called for the report; nothing written. {gene}: "
+                        f"{reason}")
     return write_report(result, sources, output, peaks=peaks, truth=truth,
                         attributions=attributions, motifs=motifs, image_format=image_format)
 
@@ -147,16 +147,17 @@ def _section(gm: GeneMask, result: CallResult, sources: Any, peaks: pd.DataFrame
     regions = result.regions[result.regions["gene"] == loc.gene]
     signals, onehot = window_tracks(gm, sources)
     hits = motif_res["result"].hits if motif_res else None
+    cutoff = cutoff_of(gm, result)
     fig = plot.locus(gm, signals=signals, genes=sources.annotation, regions=regions,
-                     peaks=peaks, truth=truth, attributions=attrs,
-                     cutoff=cutoff_of(gm, result))
+                     peaks=peaks, truth=truth, attributions=attrs, cutoff=cutoff)
     scores = next(iter(attrs.values())) if attrs else None
     logos = plot.logos(onehot, regions, loc, scores=scores, mask=gm.mean, hits=hits) \
         if len(regions) else None
     best = regions["prob_selected"].max() if len(regions) else np.nan
     return {"gene": loc.gene, "anchor": _ANCHOR.sub("-", loc.gene),
             "window": f"{loc.chrom}:{loc.start:,}-{loc.end:,}", "strand": loc.strand,
-            "tss": loc.tss, "n_regions": len(regions), "bp": int(regions["length"].sum()),
+            "tss": loc.tss, "cutoff": f"{cutoff:.4g}", "n_regions": len(regions),
+            "bp": int(regions["length"].sum()),
             "best_prob": "-" if np.isnan(best) else f"{best:.2f}",
             "pred": "-" if gm.pred is None else f"{gm.pred:.2f}",
             "locus_img": _image(fig, fmt), "logos_img": _image(logos, fmt) if logos else "",

@@ -217,11 +217,10 @@ def _report(on_gene: Callable[[str], None], masks: Any) -> Any:
 def _worker_state(cell: str, profile: str | None, config: str | None, model: str
                   ) -> tuple[Any, Any]:
     """Open the inputs and load the model once per worker process."""
-    from regfind.model.checkpoint import load_model
-    from regfind.profiles import get_profile
+    from regfind.context import open_run
 
-    sources = get_profile(profile, config).sources(cell)
-    return sources, load_model(model, device="cpu")
+    ctx = open_run(cell, profile=profile, config=config, model=model)
+    return ctx.sources, ctx.model
 
 
 def _worker_device(device: str | None) -> str | None:

@@ -59,6 +59,30 @@ class TrainConfig:
         Range of the initial scan step sizes (log-uniform; Mamba's default 1e-3 to 0.1). A
         channel's memory is about ``1 / dt`` bases at init, so smaller steps let the scan
         carry distal signal to the promoter from the first step.
+    mask_gate : {'official', 'noise'}
+        How the predictor reads the soft mask (:class:`regfind.model.config.Seq2ExpConfig`);
+        'noise' is a regfind variant that makes the mask a real bottleneck.
+    stem_width, stem_channels : int
+        Motif-width convolution stem of the sequence embedding (regfind variant; 0: none).
+    pool : {'promoter', 'promoter+window'}
+        What the predictor pools (:class:`regfind.model.config.Seq2ExpConfig`).
+    gen_signal : bool
+        The generator also reads the signal embedding (False in the published models).
+    prior_scale, beta_min, marginal_mean, marginal_scale : float or None
+        Override the variant's ``prior_scale_factor`` (weight of the signal prior in the
+        combined Beta), ``beta_min`` (floor of both Beta concentrations; with 0 and no prior
+        the generator's logits move the mask over the whole of (0, 1)) and the marginal Beta
+        of the KL term (its mean is the fraction of the window the mask is pulled towards
+        keeping). None: the published value.
+    mask_init : float or None
+        Start the mask high and let the KL prune it: the generator's output bias is set so
+        that its own Beta (before ``beta_min`` and the prior) has mean ``mask_init`` and
+        concentration 2. None: PyTorch's default initialisation (the paper's).
+    generator_delay : float
+        Fraction of the steps during which the generator (and its output layer) is frozen, so
+        the predictor first learns to read the signal-driven mask (0: joint from the start).
+    generator_lr_mult : float
+        Learning rate of the generator relative to ``lr``.
     seed : int
     max_minutes : float or None
         Stop after the epoch that crosses this wall-clock budget (the schedule is not changed).
@@ -82,6 +106,18 @@ class TrainConfig:
     target_scale: str = "none"
     kl_warmup_frac: float = 0.0
     dt_range: tuple[float, float] = (1e-3, 0.1)
+    mask_gate: str = "official"
+    stem_width: int = 0
+    stem_channels: int = 0
+    pool: str = "promoter"
+    gen_signal: bool = False
+    prior_scale: float | None = None
+    beta_min: float | None = None
+    mask_init: float | None = None
+    marginal_mean: float | None = None
+    marginal_scale: float | None = None
+    generator_delay: float = 0.0
+    generator_lr_mult: float = 1.0
     seed: int = 0
     max_minutes: float | None = None
     device: str = "auto"
@@ -92,10 +128,24 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
     from regfind.model.config import Seq2ExpConfig
     from regfind.model.seq2exp import Seq2Exp
 
+    overrides = {k: v for k, v in (("prior_scale_factor", tc.prior_scale),
+                                   ("beta_min", tc.beta_min),
+                                   ("marginal_mean", tc.marginal_mean),
+                                   ("marginal_scale", tc.marginal_scale)) if v is not None}
     cfg = Seq2ExpConfig.preset(tc.variant, d_model=tc.d_model, d_state=tc.d_state,  # type: ignore[arg-type]
                                gen_n_layer=tc.gen_n_layer, enc_n_layer=tc.enc_n_layer,
-                               seq_range=window, center_len=tc.center_len)
+                               seq_range=window, center_len=tc.center_len,
+                               mask_gate=tc.mask_gate, stem_width=tc.stem_width,
+                               stem_channels=tc.stem_channels, pool=tc.pool,
+                               gen_signal=tc.gen_signal,
+                               **overrides)
     model = Seq2Exp(cfg)
+    if tc.mask_init is not None:
+        import torch
+
+        with torch.no_grad():  # softplus(bias) = 2 * (1 - F, F) for (beta, alpha)
+            target = torch.tensor([2 * (1 - tc.mask_init), 2 * tc.mask_init])
+            model.mask_output.bias.copy_(torch.log(torch.expm1(target)))
     if tuple(tc.dt_range) != (1e-3, 0.1):
         from regfind.model.mamba import Mamba
 
@@ -105,8 +155,11 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
     return model
 
 
-def _schedule(total: int, warmup: int):  # noqa: ANN202
+def _schedule(total: int, warmup: int, start: int = 0):  # noqa: ANN202
+    """Learning-rate factor: 0 before ``start``, then linear warm-up and cosine decay."""
     def factor(step: int) -> float:
+        if step < start:
+            return 0.0
         if step < warmup:
             return (step + 1) / max(1, warmup)
         progress = (step - warmup) / max(1, total - warmup)
@@ -216,11 +269,16 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     with torch.no_grad():  # start the output at the mean target (not 0) so the first steps
         model.pToExpr[-1].bias.fill_(float(sets["train"].target.mean()))  # learn more than it
     model = model.to(device)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=tc.lr,
-                            weight_decay=tc.weight_decay)
     steps_per_epoch = math.ceil(len(sets["train"]) / tc.batch_size)
     total = steps_per_epoch * tc.epochs
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(total, int(tc.warmup_frac * total)))
+    gen, rest = _param_groups(model)
+    opt = torch.optim.AdamW([{"params": rest, "lr": tc.lr},
+                             {"params": gen, "lr": tc.lr * tc.generator_lr_mult}],
+                            weight_decay=tc.weight_decay)
+    warmup = int(tc.warmup_frac * total)
+    gen_start = math.ceil(tc.generator_delay * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, [_schedule(total, warmup), _schedule(total, warmup, gen_start)])
     start_epoch, history, best = 0, [], float("inf")
     if resume:
         if not (out / STATE_FILE).is_file():
@@ -259,6 +317,22 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
     return result
 
 
+def _param_groups(model: Any) -> tuple[list, list]:
+    """Trainable parameters of the generator (its stack and output layer), and the rest.
+
+    When the predictor shares the generator's stack (hard variant) only the output layer
+    counts as the generator's.
+    """
+    shared = model.config.enc_prd_ps
+    gen, rest = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            own = name.startswith("mask_output.") or (name.startswith("generator.")
+                                                      and not shared)
+            (gen if own else rest).append(p)
+    return gen, rest
+
+
 def _selection_set(sets: dict[str, Any]) -> Any:
     """Return the genes that select the checkpoint: 'valid', else 'train'."""
     valid = sets.get("valid")
@@ -279,6 +353,12 @@ def _check_options(tc: TrainConfig) -> None:
     lo, hi = tc.dt_range
     if not 0 < lo <= hi:
         raise ConfigError(f"dt_range must be 0 < min <= max, got {tc.dt_range}")
+    if not 0.0 <= tc.generator_delay < 1.0:
+        raise ConfigError(f"generator_delay must be in [0, 1), got {tc.generator_delay}")
+    if tc.mask_init is not None and not 0 < tc.mask_init < 1:
+        raise ConfigError(f"mask_init must be in (0, 1), got {tc.mask_init}")
+    if tc.generator_lr_mult <= 0:
+        raise ConfigError(f"generator_lr_mult must be > 0, got {tc.generator_lr_mult}")
     if not 0.0 <= tc.kl_warmup_frac <= 1.0:
         raise ConfigError(f"kl_warmup_frac must be in [0, 1], got {tc.kl_warmup_frac}")
 

@@ -255,3 +255,32 @@ def test_window_reach_warning(profile, tmp_path):
     assert res.provenance["window_reach"]["out_of_reach"] == {
         "GENE1": {"outside": 1, "positives": 2}}
     assert call("GENE1", "demo", config=profile, crispr=None).provenance["window_reach"] == {}
+
+
+@pytest.mark.parametrize("variant", ["soft", "hard"])
+def test_plot_and_report_show_the_cutoff_the_regions_were_called_at(profile, tmp_path, variant):
+    import re
+
+    from regfind.context import profile_for_cell
+    from regfind.report import write_report
+
+    model = save_tiny_model(tmp_path / variant, variant=variant)
+    res = call("GENE1", "demo", config=profile, model=model, keep_masks=True)
+    gm = res.mask
+    assert set(res.regions["cutoff"]) == {gm.cutoff}
+    if variant == "soft":  # top 10% of the bases the model chooses: promoter excluded
+        chosen = np.delete(gm.mask[gm.locus.on_chrom], np.s_[900:1100])
+        n = chosen.size
+        assert int(np.ceil(0.1 * n)) <= int((chosen >= gm.cutoff).sum()) <= int(0.1 * n) + 5
+    else:
+        assert gm.cutoff == 0.5
+    expect = call_intervals(gm.mask, gm.cutoff, 100, 50, locus=gm.locus)
+    assert list(res.regions["start"]) == list(expect["start"])
+    fig = res.plot()
+    drawn = [ln.get_ydata()[0] for ax in fig.axes for ln in ax.get_lines()
+             if str(ln.get_label()).startswith("cutoff")]
+    assert drawn == [pytest.approx(gm.cutoff)]
+    sources = profile_for_cell("demo", config=profile).sources("demo")
+    html = write_report(res, sources, tmp_path / "r.html", motifs=False).read_text()
+    shown = re.findall(r'class="cutoff">([^<]+)<', html)
+    assert shown == [f"{gm.cutoff:.4g}"]

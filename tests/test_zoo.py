@@ -13,8 +13,8 @@ from http_server import FileServer
 from zoo_worker import fetch_worker
 
 from regfind import zoo
-from regfind.calling import resolve_model_path
 from regfind.cli import cli
+from regfind.context import resolve_model
 from regfind.errors import ChecksumError, DataError, DownloadError, OfflineError
 from regfind.zoo._download import Remote, fetch_file, install_file, read_record, verify_file
 
@@ -192,8 +192,8 @@ def test_bundled_model_verifies_and_resolves():
     for name in ("tiny-random-soft", "demo-soft"):  # the cards' checksums match the files
         result = CliRunner().invoke(cli, ["models", "verify", name])
         assert result.exit_code == 0, result.output
-    assert resolve_model_path("tiny-random-soft") == zoo.model_path("tiny-random-soft")
-    assert (resolve_model_path("tiny-random-soft") / "model.safetensors").is_file()
+    assert resolve_model("tiny-random-soft") == zoo.model_path("tiny-random-soft")
+    assert (resolve_model("tiny-random-soft") / "model.safetensors").is_file()
 
 
 def test_official_model_download_needs_flag_and_records_sha(server, tmp_path):
@@ -203,11 +203,11 @@ def test_official_model_download_needs_flag_and_records_sha(server, tmp_path):
     refused = runner.invoke(cli, args)
     assert refused.exit_code != 0 and "--allow-unknown-checksum" in str(refused.exception)
     with pytest.raises(DataError, match="not downloaded"):
-        resolve_model_path("seq2exp-soft-k562")
+        resolve_model("seq2exp-soft-k562")
     ok = runner.invoke(cli, [*args, "--allow-unknown-checksum"])
     assert ok.exit_code == 0, ok.output
     assert SHA in ok.output and "NOT known to the card" in ok.output
-    path = resolve_model_path("seq2exp-soft-k562")
+    path = resolve_model("seq2exp-soft-k562")
     assert path.read_bytes() == DATA and path.is_relative_to(tmp_path / "cache")
     assert runner.invoke(cli, ["models", "verify", "seq2exp-soft-k562"]).exit_code == 0
     info = runner.invoke(cli, ["models", "info", "seq2exp-soft-k562"])

@@ -20,7 +20,7 @@ import pandas as pd
 
 import regfind
 from regfind.attribution import attribute_inputs
-from regfind.calling import resolve_model_path
+from regfind.context import resolve_model
 from regfind.faithfulness_genes import faithfulness_genes
 from regfind.inputs import for_gene
 from regfind.macs3 import run_bdgpeakcall
@@ -52,7 +52,7 @@ def main() -> None:
     gm = res.masks[0]
     loc = gm.locus
     inputs = for_gene(GENE, sources=src, window=loc.window)
-    net = load_model(resolve_model_path("demo-soft"), device="cpu")
+    net = load_model(resolve_model("demo-soft"), device="cpu")
     sal = attribute_inputs(net, inputs, "saliency", device="cpu")
     windows = pd.DataFrame({"chrom": [loc.chrom], "start": [loc.clipped_start],
                             "end": [loc.clipped_end]})

@@ -33,10 +33,10 @@ def gene_names(genes: Any, genes_file: Path | None) -> list[str]:
 
 def _sources_and_model(cell: str, profile: str | None, config: Path | None,
                        model_path: str | None) -> tuple[Any, Any]:
-    from regfind.profiles import get_profile
+    from regfind.context import open_run
 
-    prof = get_profile(profile, config)
-    return prof.sources(cell), model_path or prof.cell(cell).model
+    ctx = open_run(cell, profile=profile, config=config, model=model_path)
+    return ctx.sources, ctx.model
 
 
 def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | None,

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from regfind.errors import ConfigError
+from regfind.errors import ConfigError, DataError
 
 
 def _gene_list(genes: list[str], genes_file: Path | None, all_genes: bool,
@@ -38,9 +38,8 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
     """Run ``regfind call`` (see its help)."""
     from tqdm import tqdm
 
-    from regfind.calling import call, loci_from_bed, resolve_model_path
-    from regfind.model.checkpoint import load_model
-    from regfind.profiles import default_profile, get_profile
+    from regfind.calling import call, loci_from_bed
+    from regfind.context import open_run
 
     if shard is not None and engine is not None:
         raise click.UsageError("--shard and --engine do not combine: shards are for schedulers "
@@ -49,15 +48,8 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         from regfind.scale import import_distributed
 
         import_distributed()
-    profile = default_profile(profile, cell, config)  # 'demo' for --cell demo: workers need it
-    prof = get_profile(profile, config)
-    sources = prof.sources(cell)
-    model_name = model_path or prof.cell(cell).model
-    if model_name is None:
-        raise ConfigError(f"no model for cell type {cell!r}: pass --model or set 'model' for "
-                          "the cell type in the profile")
-    model_file = resolve_model_path(model_name)
-    model = load_model(model_file, device="cpu")
+    ctx = open_run(cell, profile=profile, config=config, model=model_path)
+    sources, model = ctx.sources, ctx.model
     names = _gene_list(genes, genes_file, all_genes, sources, loci_bed is not None)
     loci = loci_from_bed(loci_bed, sources, model.config.seq_range) if loci_bed else []
     rules = {"cutoff": cutoff, "top_fraction": top_fraction, "min_length": min_length,
@@ -70,14 +62,14 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         shutil.rmtree(workdir)
     keep = track is not None or cutoff_analysis
     if engine is not None:
-        spec = {"profile": profile, "config": str(Path(config).resolve()) if config else None,
-                "model": str(Path(model_file).resolve())}
+        spec = {k: v for k, v in ctx.worker_spec().items() if k != "cell"}
         result = _run_engine(run, spec, workdir, keep, scheduler, workers)
     else:
         bar = _progress_bar(tqdm, len(names) + len(loci))
         result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
                       batch_size=batch_size, device=device, predict=predict,
                       precision=precision, keep_masks=keep, workdir=workdir, progress=bar)
+    _check_not_empty(result, len(names) + len(loci), workdir)
     _write_outputs(result, output, track, trackline, sources.genome.chrom_sizes)
     shutil.rmtree(workdir, ignore_errors=True)
     if cutoff_analysis:
@@ -200,6 +192,15 @@ def _print_cutoff_analysis(result: Any) -> None:
     track = np.concatenate([x for m in result.masks for x in (m.mask, gap)])
     table = cutoff_analysis(track, p.min_length, p.max_gap)
     click.echo(table.to_csv(sep="\t", index=False, float_format="%.4g"), nl=False)
+
+
+def _check_not_empty(result: Any, requested: int, workdir: Path) -> None:
+    """Refuse to write outputs when every requested gene was skipped (nothing was called)."""
+    if requested and len(result.skipped) >= requested:
+        shutil.rmtree(workdir, ignore_errors=True)
+        gene, reason = result.skipped[0]
+        more = f" (and {requested - 1} more skipped)" if requested > 1 else ""
+        raise DataError(f"no gene could be called; nothing written. {gene}: {reason}{more}")
 
 
 def _report(result: Any, output: Path) -> None:

@@ -67,10 +67,7 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
               device=device)
     outputs = {}
     if track is not None:
-        from regfind.profiles import get_profile
-
-        sizes = get_profile(profile, config).sources(cell).genome.chrom_sizes
-        res.to_track(track, sizes)
+        res.to_track(track)
         outputs["track"] = str(track)
     if output is not None:
         res.to_bed(output, trackline=trackline)

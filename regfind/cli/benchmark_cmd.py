@@ -86,9 +86,11 @@ def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple
 
 
 def _register_synthetic() -> None:
+    from regfind.cli.benchmark_retrain_cmd import retrain
     from regfind.cli.benchmark_synthetic_cmd import synthetic
 
     benchmark.add_command(synthetic)
+    benchmark.add_command(retrain)
 
 
 _register_synthetic()

@@ -12,17 +12,11 @@ from pathlib import Path
 import click
 
 
-def _default_model() -> Path:
-    import regfind
-
-    return Path(regfind.__file__).resolve().parents[1] / "models" / "demo-soft"
-
-
 @click.command("synthetic")
 @click.option("--data", type=click.Path(path_type=Path), default=None,
               help="Simulated folder [default: the demo data, regenerated and verified].")
-@click.option("--model", "model", type=click.Path(path_type=Path), default=None,
-              help="Model folder [default: models/demo-soft].")
+@click.option("--model", "model", default=None,
+              help="Model path or name [default: the demo model].")
 @click.option("--split", default="test", show_default=True,
               type=click.Choice(["train", "valid", "test"]))
 @click.option("--top-fraction", default=0.1, show_default=True,
@@ -31,14 +25,16 @@ def _default_model() -> Path:
               help="Also score saliency and input x gradient (one forward and backward pass "
                    "per gene).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def synthetic(data: Path | None, model: Path | None, split: str, top_fraction: float,
+def synthetic(data: Path | None, model: str | None, split: str, top_fraction: float,
               attributions: bool, as_json: bool) -> None:
     """Base-level AUPRC and region-level precision/recall/F1 per method, and expression."""
     from regfind.benchmark_synthetic import run_synthetic
+    from regfind.context import resolve_model
+    from regfind.profiles import DEMO_MODEL
     from regfind.simulate.demo import ensure_demo_data
 
     folder = data if data is not None else ensure_demo_data()
-    res = run_synthetic(folder, model or _default_model(), split=split,
+    res = run_synthetic(folder, resolve_model(model or DEMO_MODEL), split=split,
                         top_fraction=top_fraction, attributions=attributions)
     if as_json:
         click.echo(json.dumps(res, indent=2))

@@ -48,6 +48,11 @@ def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--fractions", callback=_fractions, metavar="F1,F2,...",
               help="Fractions of bases removed/kept [0,0.01,0.02,0.05,0.1,0.2,0.5,1]; "
                    "0 and 1 are always added.")
+@click.option("--gating", is_flag=True,
+              help="Instead of curves: how much scaling the mask outside the promoter by each "
+                   "of --factors removes of the deletion effect (does the mask gate?).")
+@click.option("--factors", callback=_fractions, metavar="F1,F2,...",
+              help="Mask factors for --gating [0.5,0.1,0.01,0.001]; 0 and 1 are always added.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seeds ranking ties, 'random' and attribution shuffles.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
@@ -61,7 +66,8 @@ def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
 def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
                  profile: str | None, config: Path | None, model_path: str | None,
                  methods: tuple[str, ...], peaks: dict[str, str], fractions: list[float] | None,
-                 seed: int, batch_size: int, device: str | None, output: Path | None,
+                 gating: bool, factors: list[float] | None, seed: int, batch_size: int,
+                 device: str | None, output: Path | None,
                  mean_curves: Path | None, json_out: Path | None) -> None:
     """Remove (deletion) or keep only (insertion) each method's top-ranked bases, re-predict.
 
@@ -72,6 +78,10 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
     from regfind.faithfulness_genes import FRACTIONS, check_methods, faithfulness_genes
 
     names = gene_names(genes, genes_file)
+    if gating:
+        _gating(names, cell, profile, config, model_path, factors, device, output, json_out,
+                bool(methods or peaks or fractions or mean_curves))
+        return
     chosen = list(methods) or ([] if peaks else ["mask"])
     check_methods(chosen, peaks)
     result = faithfulness_genes(names, cell, chosen, peaks=peaks, profile=profile,
@@ -79,6 +89,26 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
                                 fractions=fractions or FRACTIONS, seed=seed,
                                 batch_size=batch_size, device=device, progress=_bar(len(names)))
     _write(result, output, mean_curves, json_out)
+    click.echo(result.format_summary(), nl=False)
+
+
+def _gating(names: list[str], cell: str, profile: str | None, config: Path | None,
+            model_path: str | None, factors: list[float] | None, device: str | None,
+            output: Path | None, json_out: Path | None, curve_options: bool) -> None:
+    from regfind.gating import FACTORS, gating_genes
+
+    if curve_options:
+        raise click.UsageError("--gating takes --factors, -o and --json; --method, --peaks, "
+                               "--fractions and --mean-curves belong to the curves")
+    result = gating_genes(names, cell, factors=factors or FACTORS, profile=profile,
+                          config=config, model=model_path, device=device,
+                          progress=_bar(len(names)))
+    if output is not None:
+        result.to_tsv(output)
+        click.echo(f"wrote {output}", err=True)
+    if json_out is not None:
+        result.to_json(json_out)
+        click.echo(f"wrote {json_out}", err=True)
     click.echo(result.format_summary(), nl=False)
 
 

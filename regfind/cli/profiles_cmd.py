@@ -9,17 +9,28 @@ import click
 @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
               help="Profiles TOML (default: $REGFIND_CONFIG or the user config dir).")
 def profiles(config: str | None) -> None:
-    """List data profiles and check that every file they name exists and is readable."""
-    from regfind.profiles import config_path, load_profiles
+    """List data profiles and check that every file they name exists and is readable.
 
-    loaded = load_profiles(config)
-    click.echo(f"profiles file: {config_path(config)}")
+    The built-in ``demo`` profile (the simulated demo genome, made on first use) is always
+    listed, unless the profiles file defines its own ``demo``.
+    """
+    from regfind.profiles import DEMO, DEMO_MODEL, config_path, load_profiles
+
+    path = config_path(config)
+    loaded = load_profiles(config) if path.is_file() else {}
+    if path.is_file():
+        click.echo(f"profiles file: {path}")
+    else:
+        click.echo(f"profiles file: none at {path} (see docs/inputs.md to add one)")
+    if DEMO not in loaded and not any(DEMO in p.cells for p in loaded.values()):
+        click.echo(f"{DEMO} (built-in): {DEMO} - simulated demo genome, model {DEMO_MODEL}; "
+                   f"try `regfind call --gene SIM0801 --cell {DEMO} -o regions.bed`")
     problems = 0
     for prof in loaded.values():
         cells = ", ".join(prof.cells) or "no cell types"
         click.echo(f"{prof.name}: {cells}")
-        for label, path, status in prof.check_files():
+        for label, file, status in prof.check_files():
             problems += status != "ok"
-            click.echo(f"  {status:<10} {label:<24} {path}")
+            click.echo(f"  {status:<10} {label:<24} {file}")
     if problems:
         raise click.ClickException(f"{problems} file(s) missing or unreadable")

@@ -38,6 +38,29 @@ import click
 @click.option("--target-scale", type=click.Choice(["none", "standardize"]), default="none",
               show_default=True,
               help="standardize: SmoothL1 on the z-scored target (for targets of small spread).")
+@click.option("--mask-gate", type=click.Choice(["official", "noise"]), default="official",
+              show_default=True,
+              help="noise (regfind variant): the mask mixes each base's content with noise, so "
+                   "it gates what the predictor reads.")
+@click.option("--stem", "stem", nargs=2, type=int, default=(0, 0), show_default=True,
+              metavar="WIDTH CHANNELS",
+              help="Motif stem (regfind variant): CHANNELS filters of WIDTH bp on the sequence.")
+@click.option("--pool", type=click.Choice(["promoter", "promoter+window"]), default="promoter",
+              show_default=True,
+              help="promoter+window (regfind variant): also pool the whole window.")
+@click.option("--gen-signal", is_flag=True, help="The generator also reads the signal tracks.")
+@click.option("--prior-scale", type=float, default=None,
+              help="Weight of the signal prior in the mask's Beta (soft: 10).")
+@click.option("--beta-min", type=float, default=None,
+              help="Floor of both Beta concentrations (soft: 1; 0 frees the mask's range).")
+@click.option("--mask-init", type=float, default=None,
+              help="Start the generator's mask at this mean and let the KL prune it.")
+@click.option("--marginal", "marginal", nargs=2, type=float, default=None, metavar="MEAN SCALE",
+              help="Marginal Beta of the KL term (soft: 0.1 10): the kept fraction it pulls to.")
+@click.option("--generator-delay", type=float, default=0.0, show_default=True,
+              help="Fraction of the steps with the generator frozen (predictor first).")
+@click.option("--generator-lr-mult", type=float, default=1.0, show_default=True,
+              help="Generator learning rate relative to --lr.")
 @click.option("--max-minutes", type=float, default=None, help="Stop after this many minutes.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda or auto.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/training_state.pt.")
@@ -48,8 +71,11 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
           out: Path, window: int, variant: str, d_model: int, d_state: int, gen_layers: int,
           enc_layers: int, center_len: int, epochs: int, batch_size: int, lr: float, seed: int,
           kl_weight: float, kl_warmup: float, dt_range: tuple[float, float], target_scale: str,
-          max_minutes: float | None, device: str, resume: bool, cache: Path | None,
-          quiet: bool) -> None:
+          mask_gate: str, stem: tuple[int, int], pool: str, gen_signal: bool,
+          prior_scale: float | None, beta_min: float | None, mask_init: float | None,
+          marginal: tuple[float, float] | None, generator_delay: float,
+          generator_lr_mult: float, max_minutes: float | None, device: str, resume: bool,
+          cache: Path | None, quiet: bool) -> None:
     """Train Seq2Exp (SmoothL1 + 0.01 KL, AdamW, warm-up + cosine) and keep the best model."""
     from regfind._train_data import build_sets
     from regfind.train import TrainConfig
@@ -61,7 +87,13 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
                      enc_n_layer=enc_layers, center_len=center_len, epochs=epochs,
                      batch_size=batch_size, lr=lr, seed=seed, max_minutes=max_minutes,
                      device=device, kl_weight=kl_weight, kl_warmup_frac=kl_warmup,
-                     target_scale=target_scale, dt_range=tuple(dt_range))
+                     target_scale=target_scale, dt_range=tuple(dt_range),
+                     mask_gate=mask_gate, stem_width=stem[0], stem_channels=stem[1], pool=pool,
+                     gen_signal=gen_signal, prior_scale=prior_scale, beta_min=beta_min,
+                     mask_init=mask_init,
+                     marginal_mean=marginal[0] if marginal else None,
+                     marginal_scale=marginal[1] if marginal else None,
+                     generator_delay=generator_delay, generator_lr_mult=generator_lr_mult)
     prov = {"data": {"profile": profile, "cell": cell, "expression": str(expression),
                      "target": target}}
     result = run(sets, out, tc, provenance=prov, resume=resume, progress=not quiet)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from regfind.errors import DataError
-from regfind.io.annotation import _ATTR, Gene, Transcript
+from regfind.io.genes import ATTR, Gene, Transcript
 
 #: Version of the :func:`encode_genes` layout (part of the cache key).
 CACHE_VERSION = 1
@@ -18,7 +18,7 @@ _TAG = re.compile(r'tag\s+"([^"]*)"')
 
 
 def _attrs(text: str) -> dict[str, str]:
-    return dict(_ATTR.findall(text))
+    return dict(ATTR.findall(text))
 
 
 def _versioned(attrs: dict[str, str], key: str) -> str:

@@ -19,69 +19,13 @@ from __future__ import annotations
 
 import difflib
 import gzip
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from regfind.errors import DataError
+from regfind.io.genes import ATTR, Gene, Transcript
 
 __all__ = ["Annotation", "Gene", "Transcript", "read_annotation"]
-
-_ATTR = re.compile(r'(\S+)\s+"([^"]*)"')
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """One transcript's structure (0-based half-open, + strand coordinates).
-
-    ``exons`` and ``cds`` are sorted tuples of ``(start, end)``.
-    """
-
-    transcript_id: str
-    strand: str
-    exons: tuple[tuple[int, int], ...]
-    cds: tuple[tuple[int, int], ...] = ()
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Gene:
-    """A gene as found in an annotation.
-
-    Attributes
-    ----------
-    gene_id : str
-        Ensembl ID as written in the file (with version if it has one); may be ''.
-    name : str
-        Gene symbol; may equal ``gene_id`` when the file has no symbols.
-    chrom : str
-        Chromosome as spelled in the annotation file.
-    tss : int
-        0-based TSS (see the module docstring for each format's rule).
-    strand : {'+', '-', '.'}
-    gene_type : str
-    transcripts : tuple of Transcript
-        Only from GTF files.
-    """
-
-    gene_id: str
-    name: str
-    chrom: str
-    tss: int
-    strand: str
-    gene_type: str = ""
-    transcripts: tuple[Transcript, ...] = field(default=(), repr=False)
-
-    @property
-    def label(self) -> str:
-        """``name`` if set, else ``gene_id``."""
-        return self.name or self.gene_id
-
-    def describe(self) -> str:
-        """One line for messages: ``NAME (ENSG…) chrom:tss strand``."""
-        return f"{self.name} ({self.gene_id or 'no ID'}) {self.chrom}:{self.tss} {self.strand}"
-
 
 def _strip_version(gene_id: str) -> str:
     return gene_id.split(".")[0].upper() if gene_id.upper().startswith("ENS") else gene_id.upper()
@@ -187,7 +131,7 @@ def _parse_file(path: Path) -> list[Gene]:
     if not body:
         raise DataError(f"annotation {path} holds no genes")
     first = body[0].rstrip("\n").split("\t")
-    if len(first) >= 9 and _ATTR.search(first[8]):
+    if len(first) >= 9 and ATTR.search(first[8]):
         from regfind.io._gtf import parse_gtf
 
         genes = parse_gtf(lines, path)  # unfiltered: line numbers stay right

@@ -152,32 +152,65 @@ def _open_text(path: str | os.PathLike[str]) -> IO[str]:
 def _read_table(
     path: str | os.PathLike[str], columns: tuple[str, ...] | None, sep: str = "\t"
 ) -> pd.DataFrame:
-    """Read a BED-like file (columns split on ``sep``), skipping track/browser/# lines."""
+    """Read a BED-like file (columns split on ``sep``), skipping track/browser/# lines.
+
+    ``columns=None`` names the columns from the content (:func:`_columns_for`). An empty file
+    (or one with only header lines) is a valid set of zero regions.
+    """
     with _open_text(path) as fh:
-        text = "".join(line for line in fh if not line.startswith(_HEADER_PREFIXES))
+        lines = fh.readlines()
+    header = [ln for ln in lines if ln.startswith("#")]
+    text = "".join(line for line in lines if not line.startswith(_HEADER_PREFIXES))
     if not text.strip():
-        return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, object)) for c in columns or ()})
+        names = columns or _BED_COLUMNS[:3]
+        return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, object)) for c in names})
     try:
         table = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=object)
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: not a tab-separated BED-like file ({exc})") from exc
     if columns is None:
-        columns = _columns_for(table.shape[1], path)
+        columns = _columns_for(table, path, header[-1] if header else "")
     if table.shape[1] != len(columns):
         raise DataError(f"{path}: expected {len(columns)} columns, found {table.shape[1]}")
     table.columns = list(columns)
     return _typed(table, path)
 
 
-def _columns_for(n: int, path: str | os.PathLike[str]) -> tuple[str, ...]:
-    """Column names of a BED file with ``n`` columns (3-6: BED; 9: broadPeak; 10: narrowPeak)."""
-    if 3 <= n <= 6:
+_BED12_EXTRA: Final = ("thickStart", "thickEnd", "itemRgb", "blockCount", "blockSizes",
+                       "blockStarts")
+
+
+def _numeric(col: pd.Series) -> bool:
+    return bool(pd.to_numeric(col, errors="coerce").notna().all())
+
+
+def _columns_for(table: pd.DataFrame, path: str | os.PathLike[str], header: str = ""
+                 ) -> tuple[str, ...]:
+    """Column names of a BED-family table, decided by its content.
+
+    BED3 to BED6; narrowPeak (10 columns, 7-10 numeric) and broadPeak (9 columns, 7-9
+    numeric, the 9th not an ``itemRgb`` such as ``255,0,0``); otherwise BED7-12 by UCSC's
+    column order (thickStart, thickEnd, itemRgb, blockCount, blockSizes, blockStarts) when the
+    extra columns fit it, else BED6+N with the extra columns named by a ``#`` header line when
+    it has the right count, or ``extra7``, ``extra8``, ...
+    """
+    n = table.shape[1]
+    if n < 3:
+        raise DataError(f"{path}: {n} columns; a BED file has at least chrom, start, end")
+    if n <= 6:
         return _BED_COLUMNS[:n]
-    if n == 9:
-        return BROADPEAK_COLUMNS
-    if n == 10:
+    extra = [table[i] for i in range(6, n)]
+    if n == 10 and all(_numeric(c) for c in extra):
         return NARROWPEAK_COLUMNS
-    raise DataError(f"{path}: {n} columns is not BED3-6, broadPeak (9) or narrowPeak (10)")
+    rgb = n >= 9 and bool(table[8].astype(str).str.contains(",").any())
+    if n == 9 and all(_numeric(c) for c in extra) and not rgb:
+        return BROADPEAK_COLUMNS
+    if n <= 12 and all(_numeric(c) for c in extra[:2]) and (n < 9 or rgb or _numeric(table[8])):
+        return (*_BED_COLUMNS, *_BED12_EXTRA[:n - 6])
+    names = header.lstrip("#").split()
+    if len(names) == n:
+        return (*_BED_COLUMNS, *names[6:])
+    return (*_BED_COLUMNS, *(f"extra{i + 1}" for i in range(6, n)))
 
 
 def _typed(table: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -198,7 +231,11 @@ def _typed(table: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def read_bed(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a BED3-6, broadPeak (BED6+3) or narrowPeak (BED6+4) file.
+    """Read any BED-family file: BED3-12, BED6+N, broadPeak (BED6+3), narrowPeak (BED6+4).
+
+    The layout is decided by the content (:func:`_columns_for`), never by the file name, and
+    gzip by its magic bytes. An empty file, or one with only ``track``/``#`` lines, gives an
+    empty BED3 table (a valid set of zero regions).
 
     Parameters
     ----------
@@ -208,8 +245,9 @@ def read_bed(path: str | os.PathLike[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns named by their count (``chrom, start, end[, name, score, strand[, ...]]``);
-        ``start``/``end``/``peak`` int64, ``score`` and the three signal columns float64.
+        ``chrom, start, end[, name, score, strand[, ...]]``; ``start``/``end``/``peak``
+        int64, ``score`` and the narrowPeak/broadPeak signal columns float64, other extra
+        columns as text.
     """
     return _read_table(path, None)
 
@@ -245,8 +283,9 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
             n_header += 1
     dtypes = {i: _DTYPES[c] for i, c in enumerate(BEDGRAPH_COLUMNS)}
     try:
-        table = pd.read_csv(path, sep=r"\s+", header=None, skiprows=n_header, comment="#",
-                            names=list(BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
+        with _open_text(path) as fh:  # gzip by content, whatever the name
+            table = pd.read_csv(fh, sep=r"\s+", header=None, skiprows=n_header, comment="#",
+                                names=list(BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
     except pd.errors.EmptyDataError:
         return _read_table(path, BEDGRAPH_COLUMNS, sep=r"\s+")
     except (pd.errors.ParserError, ValueError, TypeError) as exc:

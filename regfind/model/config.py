@@ -17,6 +17,8 @@ from typing import Any, Literal
 from regfind.errors import ConfigError
 
 Variant = Literal["soft", "hard"]
+MaskGate = Literal["official", "noise"]
+Pool = Literal["promoter", "promoter+window"]
 
 # Official option -> the only value regfind supports (the value both published variants use).
 _FIXED_OPTIONS: dict[str, Any] = {
@@ -85,6 +87,22 @@ class Seq2ExpConfig:
         RMSNorm epsilon.
     base_size, signal_size, rna_feat_dim : int
         Input channels: one-hot bases (4), signals (3), gene features (9).
+    mask_gate : {'official', 'noise'}
+        How the predictor reads the mask. 'official' multiplies the embeddings by the mask
+        before the pre-norm encoder, whose first RMSNorm cancels most of a per-base scale
+        (docs/model.md, "Does the soft mask gate?"). 'noise' (a regfind variant) mixes the
+        RMS-normalised embedding with unit Gaussian noise, ``m * norm(x) + (1 - m) * eps``, so
+        a base's content reaches the predictor with a signal-to-noise ratio ``m / (1 - m)``
+        (information-bottleneck masking); the noise is fresh in training and a fixed seeded
+        pattern in evaluation (deterministic and batch-size invariant).
+    stem_width, stem_channels : int
+        A regfind variant: a convolution of ``stem_channels`` filters of ``stem_width`` bases
+        over the one-hot sequence, ReLU, projected and added to the sequence embedding (motif
+        detectors for both the generator and the predictor). 0: no stem (official).
+    pool : {'promoter', 'promoter+window'}
+        What the predictor pools: its hidden states over the promoter (official), or (a regfind
+        variant) that concatenated with their mean over the whole window, so every base the
+        mask lets through reaches the output by a direct path, not only through the scans.
     cell_type : str or None
         Cell type the model was trained on, when known (metadata only).
     """
@@ -114,10 +132,20 @@ class Seq2ExpConfig:
     base_size: int = 4
     signal_size: int = 3
     rna_feat_dim: int = 9
+    mask_gate: MaskGate = "official"
+    stem_width: int = 0
+    stem_channels: int = 0
+    pool: Pool = "promoter"
     cell_type: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         self._validate()
+
+    @property
+    def is_official_shape(self) -> bool:
+        """Whether the network is one of the published architectures (no regfind variant)."""
+        return (self.mask_gate == "official" and self.stem_width == 0
+                and self.pool == "promoter")
 
     # ------------------------------------------------------------------ derived sizes
     @property
@@ -247,6 +275,26 @@ class Seq2ExpConfig:
         if (self.base_size, self.signal_size) != (4, 3):
             raise ConfigError("only base_size 4 (A, C, G, T) and signal_size 3 (H3K27ac, DNase, "
                               f"Hi-C) are supported, got {self.base_size} and {self.signal_size}")
+        if not 0 < self.marginal_mean < 1 or self.marginal_scale <= 0:
+            raise ConfigError("the marginal Beta needs 0 < marginal_mean < 1 and marginal_scale "
+                              f"> 0, got {self.marginal_mean} and {self.marginal_scale}")
+        if self.beta_min < 0:
+            raise ConfigError(f"beta_min must be >= 0, got {self.beta_min}")
+        if self.prior_scale_factor < 0:
+            raise ConfigError(f"prior_scale_factor must be >= 0, got {self.prior_scale_factor}")
+        if self.mask_gate not in ("official", "noise"):
+            raise ConfigError(f"mask_gate must be 'official' or 'noise', got {self.mask_gate!r}")
+        if self.mask_gate == "noise" and self.pos_enc:
+            raise ConfigError("mask_gate 'noise' is for the soft variant (the hard variant "
+                              "already passes only the kept bases to its predictor)")
+        if self.pool not in ("promoter", "promoter+window") or (
+                self.pool != "promoter" and self.pos_enc):
+            raise ConfigError(f"pool must be 'promoter' or (soft variant) 'promoter+window', "
+                              f"got {self.pool!r}")
+        if (self.stem_width > 0) != (self.stem_channels > 0) or min(self.stem_width,
+                                                                     self.stem_channels) < 0:
+            raise ConfigError("stem_width and stem_channels must both be 0 (no stem) or both "
+                              f"positive, got {self.stem_width} and {self.stem_channels}")
         if len(self.prior_beta) != 3 or len(self.prior_weight) != 3:
             raise ConfigError("prior_beta and prior_weight need 3 values (H3K27ac, DNase, Hi-C)")
 

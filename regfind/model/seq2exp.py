@@ -26,6 +26,7 @@ needs ``L == seq_range`` exactly (its learned position embedding); the soft vari
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal, NamedTuple
 
@@ -36,7 +37,7 @@ from torch import nn
 from regfind.errors import InputError
 from regfind.model import _amp
 from regfind.model.config import Seq2ExpConfig
-from regfind.model.mamba import Caduceus
+from regfind.model.mamba import Caduceus, RMSNorm
 from regfind.model.scan import Backend
 
 BatchPadding = Literal["official", "isolated"]
@@ -80,6 +81,12 @@ class Seq2Exp(nn.Module):
         self.signal_input_layer = nn.Linear(cfg.signal_size, cfg.d_model)
         if cfg.pos_enc:
             self.pos_emb = nn.Parameter(torch.zeros(1, cfg.seq_range, cfg.d_model))
+        if cfg.stem_width:  # regfind variant: motif-width convolution on the one-hot sequence
+            self.seq_stem = nn.Conv1d(cfg.base_size, cfg.stem_channels, cfg.stem_width,
+                                      padding="same")
+            self.stem_proj = nn.Linear(cfg.stem_channels, cfg.d_model)
+        if cfg.mask_gate == "noise":  # regfind variant: the mask mixes content with noise
+            self.gate_norm = RMSNorm(cfg.d_model, cfg.norm_epsilon)
         self.generator = Caduceus(cfg, cfg.gen_n_layer)
         weights = torch.tensor(cfg.prior_weight, dtype=torch.float32)
         self.prior_weights = nn.Parameter(torch.log(weights / weights.sum()),
@@ -88,8 +95,9 @@ class Seq2Exp(nn.Module):
                                          requires_grad=False)
         self.mask_output = nn.Linear(cfg.d_model, 2)
         self.encoder = self.generator if cfg.enc_prd_ps else Caduceus(cfg, cfg.enc_n_layer)
+        pooled = cfg.d_model * (2 if cfg.pool == "promoter+window" else 1)
         self.pToExpr = nn.Sequential(
-            nn.Linear(cfg.d_model + cfg.rna_feat_dim, cfg.d_model), nn.ReLU(),
+            nn.Linear(pooled + cfg.rna_feat_dim, cfg.d_model), nn.ReLU(),
             nn.Linear(cfg.d_model, cfg.d_model), nn.ReLU(), nn.Linear(cfg.d_model, 1))
         self.eval()
 
@@ -115,6 +123,24 @@ class Seq2Exp(nn.Module):
         _, x_gen = self._embed(seqs, signals)
         return self._mask(x_gen, signals, blacklist)
 
+    def predict_with_mask(self, seqs: torch.Tensor, signals: torch.Tensor,
+                          rna_feat: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Run only the predictor, on a mask given by the caller: ``pred`` [B] (log10 units).
+
+        The mask ([B, L], the model's dtype) is used as given: the promoter and blacklist rules
+        of :meth:`forward` are not applied. Used to measure how the mask gates the predictor
+        (:func:`regfind.faithfulness.mask_gating`) and to retrain a predictor on a fixed
+        selection of bases (``regfind benchmark retrain``).
+        """
+        self._check_inputs(seqs, signals, None, rna_feat)
+        _check_tensor("mask", mask, 2, self.dtype)
+        if tuple(mask.shape) != tuple(seqs.shape[:2]):
+            raise InputError(f"mask has shape {tuple(mask.shape)}, expected "
+                             f"{list(seqs.shape[:2])} to match seqs")
+        x_enc, _ = self._embed(seqs, signals)
+        pooled = self._predict_pooled(x_enc, mask)
+        return _amp.wide(self.pToExpr(torch.cat([pooled, rna_feat], dim=-1))[:, 0])
+
     @property
     def dtype(self) -> torch.dtype:
         """Floating-point type of the parameters; inputs must have it (float32 normally)."""
@@ -130,6 +156,9 @@ class Seq2Exp(nn.Module):
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Predictor input ``E_seq + E_sig`` and generator input (spec 1.4), [B, L, d_model]."""
         e_seq = self.seq_input_layer(seqs)
+        if self.config.stem_width:
+            motifs = F.relu(self.seq_stem(seqs.transpose(1, 2))).transpose(1, 2)
+            e_seq = e_seq + self.stem_proj(motifs)
         if self.config.pos_enc:
             e_seq = e_seq + self.pos_emb
         x_enc = e_seq + self.signal_input_layer(signals)
@@ -176,15 +205,38 @@ class Seq2Exp(nn.Module):
         return (s >= self.config.sample_threshold).to(s.dtype) + s - s.detach()
 
     def _predict_pooled(self, x_enc: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Predictor hidden states mean-pooled over the promoter, [B, d_model]."""
+        """Predictor hidden states mean-pooled over the promoter, [B, d_model].
+
+        With ``pool='promoter+window'`` (regfind variant) the mean over the whole window is
+        concatenated, [B, 2 * d_model].
+        """
         prom = self.promoter_slice(mask.shape[1])
         if not self.config.pos_enc:
-            hidden = self.encoder(x_enc * mask[..., None], self.scan_backend)
+            hidden = self.encoder(self._gate(x_enc, mask), self.scan_backend)
+            if self.config.pool == "promoter+window":  # regfind variant: a direct path
+                return torch.cat([hidden[:, prom].mean(dim=1), hidden.mean(dim=1)], dim=-1)
             return hidden[:, prom].mean(dim=1)
         if self.batch_padding == "isolated" and mask.shape[0] > 1:
             return torch.cat([self._pooled_compacted(x_enc[i:i + 1], mask[i:i + 1], prom)
                               for i in range(mask.shape[0])])
         return self._pooled_compacted(x_enc, mask, prom)
+
+    def _gate(self, x_enc: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Predictor input of the soft path: what the mask lets through, [B, L, d_model].
+
+        'official': ``x * m``. 'noise': ``m * norm(x) + (1 - m) * eps`` with unit Gaussian
+        ``eps``, fresh in training; in evaluation one fixed pattern (seed 0, [L, d_model]) shared
+        by every sample, so outputs are deterministic and batch-size invariant.
+        """
+        m = mask[..., None]
+        if self.config.mask_gate == "official":
+            return x_enc * m
+        content = self.gate_norm(x_enc)
+        if self.training:
+            noise = torch.randn_like(content)
+        else:
+            noise = _fixed_noise(content.shape[1], content.shape[2]).to(content)
+        return m * content + (1 - m) * noise
 
     def _pooled_compacted(self, x_enc: torch.Tensor, mask: torch.Tensor, prom: slice
                           ) -> torch.Tensor:
@@ -229,6 +281,12 @@ class Seq2Exp(nn.Module):
         if length < cfg.center_len:
             raise InputError(f"window of {length} bases is shorter than the promoter "
                              f"(center_len = {cfg.center_len})")
+
+
+@functools.lru_cache(maxsize=2)
+def _fixed_noise(length: int, width: int) -> torch.Tensor:
+    """Return the evaluation noise of ``mask_gate='noise'``: N(0, 1), [length, width], fp32."""
+    return torch.randn(length, width, generator=torch.Generator().manual_seed(0))
 
 
 def _check_tensor(name: str, t: object, ndim: int, dtype: torch.dtype, *,

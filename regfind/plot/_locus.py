@@ -175,7 +175,7 @@ def _mask_panel(ax: Axes, gm: GeneMask, view: _View, cutoff: float | None) -> No
     if promoter is not None and promoter[1] > view.lo and promoter[0] < view.hi:
         ax.axvspan(*promoter, ymin=0.93, ymax=1.0, color="#999999", lw=0,
                    label="promoter (always kept)")
-    if cutoff is not None:
+    if cutoff is not None and np.isfinite(cutoff):
         ax.axhline(cutoff, color="#c44e52", ls="--", lw=1, label=f"cutoff {cutoff:.3g}")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("Seq2Exp mask\n(Beta mean)", fontsize=9)

@@ -9,16 +9,23 @@ from matplotlib.figure import Figure
 
 from regfind.errors import ConfigError
 from regfind.inference import GeneMask
-from regfind.intervals import top_fraction_cutoff
 from regfind.plot._locus import locus
 
 
 def cutoff_of(gm: GeneMask, result: Any) -> float:
-    """Return the mask cutoff the regions of ``gm`` were called with."""
-    p = result.params
-    if p.cutoff is not None:
-        return float(p.cutoff)
-    return float(top_fraction_cutoff(gm.mask[gm.locus.on_chrom], p.top_fraction))
+    """Return the mask cutoff the regions of ``gm`` were called with (stored by the call).
+
+    Raises
+    ------
+    ConfigError
+        The mask was not called (a :class:`GeneMask` made by hand has no cutoff).
+    """
+    if np.isfinite(gm.cutoff):
+        return float(gm.cutoff)
+    if result.params.cutoff is not None:
+        return float(result.params.cutoff)
+    raise ConfigError(f"{gm.locus.gene}: this mask carries no call cutoff; call it with "
+                      "regfind.call (or pass cutoff= to the plot)")
 
 
 def window_tracks(gm: GeneMask, sources: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -200,13 +200,14 @@ def _cached(card: ModelCard, cache: str | os.PathLike[str] | None) -> Path:
     return cache_dir(cache) / "models" / card.name / card.remote.filename
 
 
-def _model_roots() -> list[Path]:
+def model_roots() -> list[Path]:
+    """Folders searched for bundled and local models: the source tree's, then ``./models``."""
     return list(dict.fromkeys([_SOURCE_MODELS, Path.cwd() / "models"]))
 
 
 def _bundled_dir(card: ModelCard) -> Path | None:
     folder_name = card.bundled or card.name
-    for root in _model_roots():
+    for root in model_roots():
         if (root / folder_name).is_dir():
             return root / folder_name
     return None
@@ -233,7 +234,7 @@ def _verify_bundled(card: ModelCard) -> dict[str, str]:
 def _local_cards() -> list[ModelCard]:
     """Cards made up for folders under ``models/`` holding a regfind model without a card."""
     out = []
-    for root in _model_roots():
+    for root in model_roots():
         for meta in sorted(root.glob("*/model.json")) if root.is_dir() else []:
             try:
                 config = json.loads(meta.read_text()).get("config", {})

@@ -1,0 +1,104 @@
+"""Files as other tools write them: compression by content, the BED family, flat scores."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regfind.io.bed import read_bed, read_bedgraph
+
+ROWS = ["chr2\t100\t200\tr1\t0\t+", "chr2\t300\t450\tr2\t5\t-"]
+
+
+def _write(path: Path, lines: list[str], gz: bool = False) -> Path:
+    text = "\n".join(lines) + "\n" if lines else ""
+    if gz:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", ["track.bedGraph", "track.bedGraph.gz", "track.txt"])
+def test_gzip_bedgraph_is_read_by_content_not_by_name(tmp_path: Path, name: str) -> None:
+    path = _write(tmp_path / name, ["chr1\t0\t100\t0.5", "chr1\t100\t250\t3"], gz=True)
+    t = read_bedgraph(path)
+    assert t["end"].tolist() == [100, 250] and t["value"].tolist() == [0.5, 3.0]
+
+
+def test_gzip_bed_without_gz_suffix(tmp_path: Path) -> None:
+    t = read_bed(_write(tmp_path / "peaks.bed", ROWS, gz=True))
+    assert t["start"].tolist() == [100, 300]
+
+
+def test_cli_peaks_on_gzip_bedgraph_named_plain(tmp_path: Path, run_cli) -> None:
+    lines = [f"chr1\t{i * 10}\t{i * 10 + 10}\t{3.0 if 20 <= i < 40 else 0.5}" for i in range(100)]
+    path = _write(tmp_path / "track.bedGraph", lines, gz=True)
+    code, _, err = run_cli(["peaks", path, "-c", "2", "-l", "50", "-g", "60", "-o",
+                            tmp_path / "x.narrowPeak"])
+    assert code == 0, err
+    t = read_bed(tmp_path / "x.narrowPeak")
+    assert (t["start"].tolist(), t["end"].tolist()) == ([200], [400])
+
+
+@pytest.mark.parametrize(("extra", "expect"), [
+    (["150", "180", "255,0,0"], ("thickStart", "thickEnd", "itemRgb")),                 # BED9
+    (["150"], ("thickStart",)),                                                           # BED7
+    (["150", "180", "0", "2", "20,30,", "0,70,"],
+     ("thickStart", "thickEnd", "itemRgb", "blockCount", "blockSizes", "blockStarts")),  # BED12
+    (["1.5", "2.0", "-1"], ("signalValue", "pValue", "qValue")),                         # broadPeak
+    (["1.5", "2.0", "-1", "40"], ("signalValue", "pValue", "qValue", "peak")),  # narrowPeak
+])
+def test_bed_family_by_content(tmp_path: Path, extra: list[str], expect: tuple) -> None:
+    t = read_bed(_write(tmp_path / "x.bed", [r + "\t" + "\t".join(extra) for r in ROWS]))
+    assert tuple(t.columns[6:]) == expect
+    assert t["start"].tolist() == [100, 300] and t["end"].tolist() == [200, 450]
+
+
+def test_bed6_plus_n_takes_names_from_its_header(tmp_path: Path) -> None:
+    lines = ["#chrom\tstart\tend\tname\tscore\tstrand\tgene_id\teffect\tsites",
+             *(r + "\tG1\t0.3\tA,B,C" for r in ROWS)]
+    t = read_bed(_write(tmp_path / "truth.bed", lines))
+    assert list(t.columns[6:]) == ["gene_id", "effect", "sites"]
+    plain = read_bed(_write(tmp_path / "nohead.bed", [r + "\tG1\t0.3\tA,B,C" for r in ROWS]))
+    assert list(plain.columns[6:]) == ["extra7", "extra8", "extra9"]
+
+
+@pytest.mark.parametrize("lines", [[], ["track name=empty"], ["#chrom\tstart\tend"]])
+def test_empty_bed_is_a_set_of_zero_regions(tmp_path: Path, lines: list[str]) -> None:
+    t = read_bed(_write(tmp_path / "e.bed", lines))
+    assert len(t) == 0 and list(t.columns) == ["chrom", "start", "end"]
+
+
+def test_compare_accepts_empty_sets_and_the_demo_truth(tmp_path: Path, run_cli,
+                                                       demo_genome: Path) -> None:
+    a = _write(tmp_path / "a.bed", ["chr1\t4900\t5300", "chr1\t20000\t20500"])
+    empty = _write(tmp_path / "empty.narrowPeak", [])
+    code, out, err = run_cli(["compare", a, empty, "--truth", demo_genome / "truth.bed",
+                              "--permutations", "0", "--json", tmp_path / "c.json"])
+    assert code == 0, err
+    doc = json.loads((tmp_path / "c.json").read_text())
+    sets = {r["set"]: r for r in doc["sets"]}
+    assert sets["a"]["regions"] == 2 and sets["empty"]["regions"] == 0
+    # chr1:4968-5292 is SIM0001's first planted enhancer: set a hits it, the empty set nothing
+    assert sets["a"]["truth_precision"] == 0.5 and sets["empty"]["truth_recall"] == 0
+
+
+def test_flat_scores_call_no_region_with_a_warning() -> None:
+    from regfind.errors import RegfindWarning
+    from regfind.intervals import call, top_fraction_cutoff
+
+    with pytest.warns(RegfindWarning, match="no variation"):
+        assert len(call(np.zeros(1000, np.float32), None, 10, 5, top_fraction=0.1)) == 0
+    with pytest.warns(RegfindWarning, match="no variation"):
+        assert len(call(np.full(500, 0.3), None, 10, 5, top_fraction=0.1)) == 0
+    # mostly zero (a sparse attribution): the bases above the floor, not the whole window
+    x = np.zeros(1000, np.float32)
+    x[100:150] = 1.0
+    regions = call(x, None, 10, 5, top_fraction=0.1)
+    assert (regions["start"].tolist(), regions["end"].tolist()) == ([100], [150])
+    assert top_fraction_cutoff(x, 0.1) == 1.0
