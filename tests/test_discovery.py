@@ -210,6 +210,12 @@ def test_cli_train_records_the_variant(tiny, tmp_path: Path, run_cli) -> None:
     assert cfg["mask_gate"] == "noise" and cfg["stem_width"] == 9 and cfg["gen_signal"]
     assert cfg["prior_scale_factor"] == 1.0 and cfg["marginal_mean"] == 0.05
     assert cfg["pool"] == "promoter+window" and cfg["beta_min"] == 0.0
+    code, out, err = run_cli(["model", "info", tmp_path / "m"])
+    assert code == 0, err
+    assert ("architecture: regfind variant: mask gate noise, motif stem 4 x 9 bp, "
+            "pool promoter+window") in out
+    code, out, err = run_cli(["model", "info", "demo-soft"])  # a zoo name, as for --model
+    assert code == 0 and "architecture: official" in out
 
 
 # ---------------------------------------------------------------- retrain benchmark

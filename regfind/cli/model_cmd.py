@@ -14,13 +14,17 @@ def model() -> None:
 
 
 @model.command()
-@click.argument("checkpoint", type=click.Path(exists=True, path_type=Path))
+@click.argument("checkpoint")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def info(checkpoint: Path, as_json: bool) -> None:
-    """Print the variant, dimensions, window, cell type and training config of CHECKPOINT."""
+def info(checkpoint: str, as_json: bool) -> None:
+    """Print the variant, dimensions, window, cell type and training config of CHECKPOINT.
+
+    CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
+    """
+    from regfind.context import resolve_model
     from regfind.model.describe import describe
 
-    summary = describe(checkpoint)
+    summary = describe(resolve_model(checkpoint))
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True, default=str))
         return
@@ -34,14 +38,18 @@ def info(checkpoint: Path, as_json: bool) -> None:
 
 
 @model.command()
-@click.argument("checkpoint", type=click.Path(exists=True, path_type=Path))
+@click.argument("checkpoint")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="Directory to write (model.safetensors + model.json).")
-def convert(checkpoint: Path, output: Path) -> None:
-    """Convert CHECKPOINT (strictly loaded) to regfind's safetensors format in OUTPUT."""
+def convert(checkpoint: str, output: Path) -> None:
+    """Convert CHECKPOINT (strictly loaded) to regfind's safetensors format in OUTPUT.
+
+    CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
+    """
+    from regfind.context import resolve_model
     from regfind.model.checkpoint import load_model, save_model
 
-    loaded = load_model(checkpoint, device="cpu")
+    loaded = load_model(resolve_model(checkpoint), device="cpu")
     provenance = {"converted_from": str(checkpoint), **loaded.source}
     save_model(loaded, output, provenance=provenance)
     click.echo(f"wrote {output} ({loaded.config.variant} variant, "

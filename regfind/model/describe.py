@@ -44,6 +44,7 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
                   + (" (shared)" if cfg.enc_prd_ps else ""),
         "parameters": n_parameters(model),
         "mask": _mask_summary(cfg),
+        "architecture": "official" if cfg.is_official_shape else _variant_summary(cfg),
     }
     if model.source["format"] == "lightning":
         summary["training"] = _training_summary(Path(path))
@@ -56,6 +57,15 @@ def _mask_summary(cfg: Any) -> str:
     rule = "Beta mean" if cfg.variant == "soft" else f"Beta mean >= {cfg.sample_threshold}"
     return (f"{rule}; prior_scale_factor {cfg.prior_scale_factor}, beta_min {cfg.beta_min}, "
             f"marginal Beta mean {cfg.marginal_mean}")
+
+
+def _variant_summary(cfg: Any) -> str:
+    parts = [f"mask gate {cfg.mask_gate}"]
+    if cfg.stem_width:
+        parts.append(f"motif stem {cfg.stem_channels} x {cfg.stem_width} bp")
+    if cfg.pool != "promoter":
+        parts.append(f"pool {cfg.pool}")
+    return "regfind variant: " + ", ".join(parts)
 
 
 def _training_summary(path: Path) -> dict[str, Any]:
