@@ -102,3 +102,32 @@ def test_flat_scores_call_no_region_with_a_warning() -> None:
     regions = call(x, None, 10, 5, top_fraction=0.1)
     assert (regions["start"].tolist(), regions["end"].tolist()) == ([100], [150])
     assert top_fraction_cutoff(x, 0.1) == 1.0
+
+
+def test_fasta_index_older_than_the_fasta_is_rebuilt(tmp_path: Path) -> None:
+    import os
+
+    from regfind.io.genome import Genome
+
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chr1\nACGTACGTAC\nGGGGCCCC\n")
+    assert Genome(fa).sequence("chr1", 8, 12) == "ACGG"
+    fa.write_text(">chr1 edited header that shifts every offset\nACGTACGTAC\nGGGGCCCC\n")
+    old = fa.stat().st_mtime - 100
+    os.utime(fa.with_name("g.fa.fai"), (old, old))
+    assert Genome(fa).sequence("chr1", 8, 12) == "ACGG"
+
+
+@pytest.mark.parametrize("args", [
+    ["call", "--gene", "SIM0801", "--cell", "demo", "-o", "{f}/regions.bed"],
+    ["peaks", "{t}", "-c", "2", "-o", "{f}/x.narrowPeak"],
+    ["faithfulness", "--gene", "SIM0801", "--cell", "demo", "--json", "{f}/deep/f.json"],
+])
+def test_outputs_under_a_plain_file_fail_before_any_work(tmp_path: Path, run_cli,
+                                                          args: list[str]) -> None:
+    plain = tmp_path / "somefile"
+    plain.write_text("not a folder\n")
+    track = _write(tmp_path / "t.bedGraph", ["chr1\t0\t100\t3"])
+    code, _, err = run_cli([a.format(f=plain, t=track) for a in args])
+    assert code != 0 and "is a file, not a folder" in err and "Traceback" not in err
+    assert plain.read_text() == "not a folder\n"

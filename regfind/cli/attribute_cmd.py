@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 _METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
 
 
@@ -17,9 +19,9 @@ _METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
 @click.option("--profile", help="Data profile name (default: the only one configured).")
 @click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
 @click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OUTPUT,
               help="Regions as narrowPeak (BED6+4); also writes <output>.json.")
-@click.option("--track", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--track", type=OUTPUT,
               help="Per-base score as bigWig (.bw) or bedGraph.")
 @click.option("--signals", is_flag=True, help="Also attribute the H3K27ac/DNase/Hi-C tracks.")
 @click.option("--reduction", type=click.Choice(["sum", "abs_sum", "max_abs"]),

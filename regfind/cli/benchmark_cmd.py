@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -55,9 +57,9 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000,
               show_default=True, help="Bootstrap resamples for the 95% intervals.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds the bootstrap.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--json", "json_out", type=OUTPUT,
               help="Also write metrics and window reach as JSON.")
-@click.option("--reach-table", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--reach-table", type=OUTPUT,
               help="Write the per-gene window reach as TSV.")
 def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple[str, ...],
            mask_track: Path | None, scores: tuple[str, ...], window: int, aggregate: str,

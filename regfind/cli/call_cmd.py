@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 
 @click.command()
 @click.option("--gene", "genes", multiple=True, help="Gene symbol or Ensembl ID (repeatable).")
@@ -18,7 +20,7 @@ import click
 @click.option("--profile", help="Data profile name (default: the only one configured).")
 @click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
 @click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OUTPUT,
               help="Regions as narrowPeak (BED6+4); also writes <output>.tsv and .json.")
 @click.option("-c", "--cutoff", type=float, help="Keep bases with mask >= CUTOFF.")
 @click.option("--top-fraction", type=float,
@@ -27,7 +29,7 @@ import click
 @click.option("-g", "--max-gap", type=int, help="Merge regions closer than this (bp) [50].")
 @click.option("--cutoff-analysis", is_flag=True,
               help="Also print regions / bp / mean length per cutoff.")
-@click.option("--track", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--track", type=OUTPUT,
               help="Write the mask as bigWig (.bw) or bedGraph; overlaps take the maximum.")
 @click.option("--trackline", is_flag=True, help="Start the BED with a UCSC track line.")
 @click.option("--predict", is_flag=True, help="Also report predicted expression (2x time).")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -24,7 +26,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--permutations", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Shuffles of the enrichment test (needs --within-windows; 0 skips it).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds the shuffles.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--json", "json_out", type=OUTPUT,
               help="Also write the tables (and settings) as JSON.")
 def compare(beds: tuple[Path, ...], names: tuple[str, ...], truth: Path | None,
             windows: Path | None, mask_track: Path | None, reciprocal: float,

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 _METHODS = "mask, random, saliency, input_x_gradient, integrated_gradients, ism"
-_OUT = click.Path(dir_okay=False, path_type=Path)
+_OUT = OUTPUT
 
 
 def _peaks(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]

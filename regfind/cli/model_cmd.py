@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT_DIR
+
 
 @click.group()
 def model() -> None:
@@ -39,7 +41,7 @@ def info(checkpoint: str, as_json: bool) -> None:
 
 @model.command()
 @click.argument("checkpoint")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", "output", required=True, type=OUTPUT_DIR,
               help="Directory to write (model.safetensors + model.json).")
 def convert(checkpoint: str, output: Path) -> None:
     """Convert CHECKPOINT (strictly loaded) to regfind's safetensors format in OUTPUT.

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 
 def _default_output(track: Path, cutoff: float | None, top: float | None, l: int, g: int) -> Path:  # noqa: E741
     """Return MACS3's naming, ``{stem}_c{cutoff}_l{minlen}_g{maxgap}_peaks.narrowPeak``."""
@@ -32,7 +34,7 @@ def _default_output(track: Path, cutoff: float | None, top: float | None, l: int
               help="BED score = trunc(SCALE x summit value), clamped to 0-1000.")  # fmt: skip
 @click.option("--name", "label", help="Prefix region names: NAME|chrom:start-end.")
 @click.option("--trackline", is_flag=True, help="Start the output with a UCSC track line.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OUTPUT,
               help="Output file [default: MACS3-style name in the current directory].")  # fmt: skip
 def peaks(
     track: Path,

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-_OUT = click.Path(dir_okay=False, path_type=Path)
+from regfind.cli._options import OUTPUT
+
+_OUT = OUTPUT
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 

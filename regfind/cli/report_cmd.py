@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT
+
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -16,7 +18,7 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--profile", help="Data profile name (default: the only one configured).")
 @click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
 @click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OUTPUT,
               help="HTML file to write.")
 @click.option("--peaks", type=_IN, help="Peaks (BED/narrowPeak) to compare with.")
 @click.option("--truth", type=_IN, help="Known elements (BED) to draw.")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from regfind.cli._options import OUTPUT_DIR
+
 
 @click.command()
 @click.option("--profile", "profile", default=None, help="Data profile (the only one if omitted).")
@@ -16,7 +18,7 @@ import click
 @click.option("--expression", required=True, type=click.Path(exists=True, path_type=Path),
               help="Table with gene, split (train/valid/test) and target columns.")
 @click.option("--target", default="log10_expr", show_default=True, help="Target column.")
-@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--out", "out", required=True, type=OUTPUT_DIR,
               help="Output folder (model, training state, history).")
 @click.option("--window", default=10_000, show_default=True, help="Window length in bp.")
 @click.option("--variant", type=click.Choice(["soft", "hard"]), default="soft",

@@ -64,9 +64,10 @@ class Genome:
         self.path = Path(path)
         if not self.path.is_file():
             raise DataError(f"genome FASTA {self.path} does not exist; check the 'fasta' path")
+        stale = _stale_index(self.path)
         try:
             self._fasta = pyfaidx.Fasta(
-                str(self.path), as_raw=True, sequence_always_upper=True, rebuild=False
+                str(self.path), as_raw=True, sequence_always_upper=True, rebuild=stale
             )
         except pyfaidx.UnsupportedCompressionFormat as exc:
             raise DataError(
@@ -127,3 +128,24 @@ class Genome:
                 f"{locus.chrom} is {self.chrom_sizes[locus.chrom]} bp in {self.path} but the "
                 f"locus says {locus.chrom_length} bp: different genome builds"
             )
+
+
+def _stale_index(fasta: Path) -> bool:
+    """Whether ``fasta``'s ``.fai`` is older than the FASTA (it is then rebuilt).
+
+    An index older than its FASTA gives shifted sequence (the FASTA was edited after indexing).
+
+    Raises
+    ------
+    DataError
+        The index is stale and its folder is not writable, so it cannot be rebuilt.
+    """
+    import os
+
+    fai = fasta.with_name(fasta.name + ".fai")
+    if not fai.is_file() or fai.stat().st_mtime >= fasta.stat().st_mtime:
+        return False
+    if not os.access(fai.parent, os.W_OK) or not os.access(fai, os.W_OK):
+        raise DataError(f"{fai} is older than {fasta} (the FASTA changed after indexing) and "
+                        f"cannot be rewritten here; rebuild it with `samtools faidx {fasta}`")
+    return True
