@@ -342,7 +342,12 @@ def compare(sets: dict[str, pd.DataFrame], *, truth: pd.DataFrame | None = None,
         raise InputError("compare needs at least one region set")
     if not 0 < reciprocal <= 1:
         raise InputError(f"reciprocal overlap must be in (0, 1], got {reciprocal}")
-    cut = {n: clipped(df, windows) for n, df in sets.items()}
+    from regfind.io.chroms import harmonise_chroms
+
+    named = harmonise_chroms({**sets, **({"--truth": truth} if truth is not None else {}),
+                              **({"--within-windows": windows} if windows is not None else {})})
+    truth, windows = named.pop("--truth", None), named.pop("--within-windows", None)
+    cut = {n: clipped(named[n], windows) for n in sets}
     table = pd.DataFrame({"set": list(cut), "regions": [len(d) for d in cut.values()],
                           "bp": [_intersection_bp(d, d) for d in cut.values()]})
     if mask_track is not None:

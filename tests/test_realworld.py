@@ -131,3 +131,21 @@ def test_outputs_under_a_plain_file_fail_before_any_work(tmp_path: Path, run_cli
     code, _, err = run_cli([a.format(f=plain, t=track) for a in args])
     assert code != 0 and "is a file, not a folder" in err and "Traceback" not in err
     assert plain.read_text() == "not a folder\n"
+
+
+def test_compare_matches_chromosome_spellings_with_a_warning() -> None:
+    import pandas as pd
+
+    from regfind.compare import compare
+    from regfind.errors import RegfindWarning
+
+    a = pd.DataFrame({"chrom": ["chr2", "chr2"], "start": [100, 500], "end": [200, 600]})
+    b = pd.DataFrame({"chrom": ["2", "2"], "start": [150, 900], "end": [250, 950]})
+    with pytest.warns(RegfindWarning, match="renamed as a spells them"):
+        res = compare({"a": a, "b": b}, truth=b, permutations=0)
+    assert res.pairwise.iloc[0]["jaccard"] == pytest.approx(50 / (200 + 150 - 50))
+    t = res.sets.set_index("set")
+    assert t.loc["a", "truth_precision"] == 0.5 and t.loc["b", "truth_recall"] == 1.0
+    other = pd.DataFrame({"chrom": ["chrX"], "start": [0], "end": [10]})
+    with pytest.warns(RegfindWarning, match="share no chromosome"):
+        compare({"a": a, "x": other}, permutations=0)

@@ -13,10 +13,12 @@ import json
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from regfind.errors import DataError, GenomeMismatchError, RegfindWarning
 
-__all__ = ["alias_key", "check_lengths", "read_chrom_sizes", "resolve_chrom"]
+__all__ = ["alias_key", "check_lengths", "harmonise_chroms", "read_chrom_sizes",
+           "resolve_chrom"]
 
 
 def alias_key(name: str) -> str:
@@ -83,6 +85,49 @@ def resolve_chrom(
         f"chromosome {name!r} of {reference} is not in {file} (it has: {shown or 'none'}); "
         "check that both files come from the same genome build"
     )
+
+
+def harmonise_chroms(tables: Mapping[str, Any], reference: str | None = None
+                     ) -> dict[str, Any]:
+    """Spell every table's chromosomes as the reference table does (``2`` -> ``chr2``).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        Named region tables with a ``chrom`` column (empty tables are fine).
+    reference : str, optional
+        The table whose spelling wins (default: the first non-empty one).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The tables, renamed where needed (copies; the inputs are not changed). A
+        :class:`RegfindWarning` names each renaming, and another says when two non-empty
+        tables share no chromosome at all (comparing them can only give zeros).
+    """
+    names = [n for n, t in tables.items() if len(t)]
+    if not names:
+        return dict(tables)
+    ref = reference if reference in names else names[0]
+    spelling = {alias_key(c): c for c in dict.fromkeys(tables[ref]["chrom"].astype(str))}
+    out = {}
+    for name, table in tables.items():
+        if name == ref or not len(table):
+            out[name] = table
+            continue
+        chroms = table["chrom"].astype(str)
+        mapping = {c: spelling[alias_key(c)] for c in chroms.unique()
+                   if c not in spelling.values() and alias_key(c) in spelling}
+        if mapping:
+            shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(mapping.items())[:3])
+            warnings.warn(f"chromosomes of {name} renamed as {ref} spells them ({shown}"
+                          f"{', ...' if len(mapping) > 3 else ''})", RegfindWarning, stacklevel=2)
+            table = table.assign(chrom=chroms.replace(mapping))
+        if not set(table["chrom"].astype(str)) & set(spelling.values()):
+            warnings.warn(f"{name} and {ref} share no chromosome: every overlap between them "
+                          "is 0", RegfindWarning, stacklevel=2)
+        out[name] = table
+    return out
 
 
 def check_lengths(
