@@ -64,6 +64,10 @@ class TrainConfig:
         'noise' is a regfind variant that makes the mask a real bottleneck.
     stem_width, stem_channels : int
         Motif-width convolution stem of the sequence embedding (regfind variant; 0: none).
+    stem_init : {'random', 'jaspar'}
+        'jaspar': the stem starts as a scanner of the JASPAR CORE vertebrate motif groups
+        (:mod:`regfind.motif_stem`; ``stem_channels`` must be 0, it is set by the groups); its
+        filters stay fixed and their thresholds are learned.
     pool : {'promoter', 'promoter+window'}
         What the predictor pools (:class:`regfind.model.config.Seq2ExpConfig`).
     gen_signal : bool
@@ -109,6 +113,7 @@ class TrainConfig:
     mask_gate: str = "official"
     stem_width: int = 0
     stem_channels: int = 0
+    stem_init: str = "random"
     pool: str = "promoter"
     gen_signal: bool = False
     prior_scale: float | None = None
@@ -128,6 +133,11 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
     from regfind.model.config import Seq2ExpConfig
     from regfind.model.seq2exp import Seq2Exp
 
+    stem = None
+    if tc.stem_init == "jaspar":
+        from regfind.motif_stem import jaspar_stem
+
+        stem = jaspar_stem(tc.stem_width)
     overrides = {k: v for k, v in (("prior_scale_factor", tc.prior_scale),
                                    ("beta_min", tc.beta_min),
                                    ("marginal_mean", tc.marginal_mean),
@@ -136,10 +146,19 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
                                gen_n_layer=tc.gen_n_layer, enc_n_layer=tc.enc_n_layer,
                                seq_range=window, center_len=tc.center_len,
                                mask_gate=tc.mask_gate, stem_width=tc.stem_width,
-                               stem_channels=tc.stem_channels, pool=tc.pool,
+                               stem_channels=len(stem[2]) if stem else tc.stem_channels,
+                               pool=tc.pool,
                                gen_signal=tc.gen_signal,
                                **overrides)
     model = Seq2Exp(cfg)
+    if stem is not None:
+        import torch
+
+        with torch.no_grad():
+            model.seq_stem.weight.copy_(torch.from_numpy(stem[0]))
+            model.seq_stem.bias.copy_(torch.from_numpy(stem[1]))
+        model.seq_stem.requires_grad_(False)
+        model.stem_motifs = stem[2]  # recorded in the model card
     if tc.mask_init is not None:
         import torch
 
@@ -286,6 +305,7 @@ def train(sets: dict[str, Any], out: str | Path, tc: TrainConfig = TrainConfig()
         start_epoch, history, best = _load_state(out, model, opt, sched)
     card = {"training": {**asdict(tc), "window": window,
                          "n_genes": {k: len(v) for k, v in sets.items()}},
+            **({"stem_motifs": model.stem_motifs} if hasattr(model, "stem_motifs") else {}),
             **(provenance or {})}
     t0 = time.time()
     rng = np.random.default_rng(tc.seed)
@@ -355,6 +375,11 @@ def _check_options(tc: TrainConfig) -> None:
         raise ConfigError(f"dt_range must be 0 < min <= max, got {tc.dt_range}")
     if not 0.0 <= tc.generator_delay < 1.0:
         raise ConfigError(f"generator_delay must be in [0, 1), got {tc.generator_delay}")
+    if tc.stem_init not in ("random", "jaspar"):
+        raise ConfigError(f"stem_init must be 'random' or 'jaspar', got {tc.stem_init!r}")
+    if tc.stem_init == "jaspar" and (tc.stem_width < 4 or tc.stem_channels):
+        raise ConfigError("the JASPAR stem takes a width (>= 4) and no channel count (set by "
+                          f"the motif groups); got {tc.stem_width} and {tc.stem_channels}")
     if tc.mask_init is not None and not 0 < tc.mask_init < 1:
         raise ConfigError(f"mask_init must be in (0, 1), got {tc.mask_init}")
     if tc.generator_lr_mult <= 0:

@@ -188,9 +188,10 @@ def test_variant_options_are_checked(sets, tmp_path: Path) -> None:
 
     for bad in ({"generator_delay": 1.0}, {"generator_lr_mult": 0.0},
                 {"marginal_mean": 1.5}, {"mask_gate": "dropout"},
-                {"stem_width": 9, "stem_channels": 0},
+                {"stem_width": 9, "stem_channels": 0}, {"stem_width": 8, "stem_channels": 4},
                 {"variant": "hard", "mask_gate": "noise"}, {"mask_init": 1.0},
-                {"pool": "window"}, {"beta_min": -1.0}):
+                {"pool": "window"}, {"beta_min": -1.0}, {"stem_init": "dnabert"},
+                {"stem_init": "jaspar", "stem_width": 15, "stem_channels": 8}):
         with pytest.raises(ConfigError):
             train(sets, tmp_path / "bad", _tc(**bad), progress=False)
     assert Seq2ExpConfig.preset("soft").is_official_shape
@@ -260,3 +261,37 @@ def _sets_for(tiny):
 
     return build_sets(None, "tinycell", tiny.out / "expression.tsv", window=TINY.window,
                       config=tiny.out / "profiles.toml", progress=False)
+
+
+# ---------------------------------------------------------------- JASPAR motif stem
+def test_jaspar_stem_scores_both_strands_above_80_percent() -> None:
+    from regfind.motif_stem import jaspar_stem
+    from regfind.motifs import load_jaspar
+
+    motifs = load_jaspar(["MA0035.4", "MA0139.1", "MA0079.5"])   # GATA1, CTCF, SP1
+    weight, bias, ids = jaspar_stem(15, motifs=motifs)
+    assert weight.shape == (len(ids), 4, 15) and bias.shape == (len(ids),)
+    assert len(ids) == 6 and ids[1] == ids[0] + "-"             # no two of them are similar
+    np.testing.assert_array_equal(weight[1], weight[0][::-1, ::-1])  # reverse complement
+    for w, b in zip(weight, bias, strict=True):
+        best = w.max(axis=0).sum()                               # the consensus' score
+        lo = w.min(axis=0).sum()
+        assert best + b == pytest.approx(0.2 * (best - lo), rel=1e-5)   # fires above 80%
+        assert lo + b < 0
+
+
+def test_jaspar_stem_is_fixed_in_training_and_saved(sets, tmp_path: Path) -> None:
+    from regfind.model.checkpoint import load_model
+    from regfind.train import _make_model, train
+
+    tc = _tc(epochs=2, stem_init="jaspar", stem_width=13, mask_gate="noise")
+    torch.manual_seed(tc.seed)
+    init = _make_model(tc, TINY.window)
+    res = train(sets, tmp_path / "j", tc, progress=False)
+    assert res["history"][-1]["pred_loss"] < res["history"][0]["pred_loss"]
+    model = load_model(tmp_path / "j", device="cpu")
+    assert model.config.stem_channels == init.config.stem_channels > 100
+    assert torch.equal(model.seq_stem.weight, init.seq_stem.weight)   # fixed, saved
+    assert torch.equal(model.seq_stem.bias, init.seq_stem.bias)
+    card = json.loads((tmp_path / "j" / "model.json").read_text())
+    assert len(card["provenance"]["stem_motifs"]) == model.config.stem_channels

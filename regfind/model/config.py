@@ -291,6 +291,8 @@ class Seq2ExpConfig:
                 self.pool != "promoter" and self.pos_enc):
             raise ConfigError(f"pool must be 'promoter' or (soft variant) 'promoter+window', "
                               f"got {self.pool!r}")
+        if self.stem_width and self.stem_width % 2 == 0:
+            raise ConfigError(f"stem_width must be odd (centred filters), got {self.stem_width}")
         if (self.stem_width > 0) != (self.stem_channels > 0) or min(self.stem_width,
                                                                      self.stem_channels) < 0:
             raise ConfigError("stem_width and stem_channels must both be 0 (no stem) or both "
