@@ -121,6 +121,7 @@ def test_cli_gating_on_demo(demo_genome: Path, run_cli, tmp_path: Path, monkeypa
 # ---------------------------------------------------------------- training variants
 VARIANTS = {
     "noise_gate": dict(mask_gate="noise"),
+    "swap_gate": dict(mask_gate="swap"),
     "stem": dict(stem_width=9, stem_channels=8),
     "gen_signal_prior": dict(gen_signal=True, prior_scale=1.0),
     "marginal": dict(marginal_mean=0.05, marginal_scale=1.0),
@@ -147,6 +148,8 @@ def test_training_variant_learns_saves_and_reloads(name: str, sets, tmp_path: Pa
     cfg = card["config"]
     if name == "noise_gate":
         assert cfg["mask_gate"] == "noise" and not model.config.is_official_shape
+    if name == "swap_gate":  # the evaluation reference was learned and saved
+        assert float(model.gate_reference.abs().sum()) > 0
     if name == "stem":
         assert (cfg["stem_width"], cfg["stem_channels"]) == (9, 8)
     if name == "marginal":

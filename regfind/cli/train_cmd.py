@@ -40,10 +40,11 @@ from regfind.cli._options import OUTPUT_DIR
 @click.option("--target-scale", type=click.Choice(["none", "standardize"]), default="none",
               show_default=True,
               help="standardize: SmoothL1 on the z-scored target (for targets of small spread).")
-@click.option("--mask-gate", type=click.Choice(["official", "noise"]), default="official",
+@click.option("--mask-gate", type=click.Choice(["official", "noise", "swap"]),
+              default="official",
               show_default=True,
-              help="noise (regfind variant): the mask mixes each base's content with noise, so "
-                   "it gates what the predictor reads.")
+              help="noise, swap (regfind variants): the mask mixes each base's content with "
+                   "noise, or with another gene's content, so it gates what the predictor reads.")
 @click.option("--stem", "stem", nargs=2, type=int, default=(0, 0), show_default=True,
               metavar="WIDTH CHANNELS",
               help="Motif stem (regfind variant): CHANNELS filters of WIDTH bp on the sequence.")

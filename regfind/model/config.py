@@ -17,7 +17,7 @@ from typing import Any, Literal
 from regfind.errors import ConfigError
 
 Variant = Literal["soft", "hard"]
-MaskGate = Literal["official", "noise"]
+MaskGate = Literal["official", "noise", "swap"]
 Pool = Literal["promoter", "promoter+window"]
 
 # Official option -> the only value regfind supports (the value both published variants use).
@@ -94,7 +94,12 @@ class Seq2ExpConfig:
         RMS-normalised embedding with unit Gaussian noise, ``m * norm(x) + (1 - m) * eps``, so
         a base's content reaches the predictor with a signal-to-noise ratio ``m / (1 - m)``
         (information-bottleneck masking); the noise is fresh in training and a fixed seeded
-        pattern in evaluation (deterministic and batch-size invariant).
+        pattern in evaluation (deterministic and batch-size invariant). 'swap' (a regfind
+        variant) mixes it instead with another gene's normalised content at the same position
+        in training (the batch rolled by one), and in evaluation with the running mean of the
+        normalised content seen in training (saved with the model): a masked-out base
+        looks like an ordinary base of some other window, so dropping it costs the predictor
+        nothing, while noise would add variance wherever the mask is low.
     stem_width, stem_channels : int
         A regfind variant: a convolution of ``stem_channels`` filters of ``stem_width`` bases
         over the one-hot sequence, ReLU, projected and added to the sequence embedding (motif
@@ -282,11 +287,12 @@ class Seq2ExpConfig:
             raise ConfigError(f"beta_min must be >= 0, got {self.beta_min}")
         if self.prior_scale_factor < 0:
             raise ConfigError(f"prior_scale_factor must be >= 0, got {self.prior_scale_factor}")
-        if self.mask_gate not in ("official", "noise"):
-            raise ConfigError(f"mask_gate must be 'official' or 'noise', got {self.mask_gate!r}")
-        if self.mask_gate == "noise" and self.pos_enc:
-            raise ConfigError("mask_gate 'noise' is for the soft variant (the hard variant "
-                              "already passes only the kept bases to its predictor)")
+        if self.mask_gate not in ("official", "noise", "swap"):
+            raise ConfigError("mask_gate must be 'official', 'noise' or 'swap', got "
+                              f"{self.mask_gate!r}")
+        if self.mask_gate != "official" and self.pos_enc:
+            raise ConfigError(f"mask_gate {self.mask_gate!r} is for the soft variant (the hard "
+                              "variant already passes only the kept bases to its predictor)")
         if self.pool not in ("promoter", "promoter+window") or (
                 self.pool != "promoter" and self.pos_enc):
             raise ConfigError(f"pool must be 'promoter' or (soft variant) 'promoter+window', "

@@ -85,8 +85,11 @@ class Seq2Exp(nn.Module):
             self.seq_stem = nn.Conv1d(cfg.base_size, cfg.stem_channels, cfg.stem_width,
                                       padding="same")
             self.stem_proj = nn.Linear(cfg.stem_channels, cfg.d_model)
-        if cfg.mask_gate == "noise":  # regfind variant: the mask mixes content with noise
-            self.gate_norm = RMSNorm(cfg.d_model, cfg.norm_epsilon)
+        if cfg.mask_gate != "official":  # regfind variants: the mask mixes content with noise
+            self.gate_norm = RMSNorm(cfg.d_model, cfg.norm_epsilon)  # or another gene's content
+        if cfg.mask_gate == "swap":
+            # a running mean, not trained: a parameter so that it is saved and loaded strictly
+            self.gate_reference = nn.Parameter(torch.zeros(cfg.d_model), requires_grad=False)
         self.generator = Caduceus(cfg, cfg.gen_n_layer)
         weights = torch.tensor(cfg.prior_weight, dtype=torch.float32)
         self.prior_weights = nn.Parameter(torch.log(weights / weights.sum()),
@@ -226,17 +229,30 @@ class Seq2Exp(nn.Module):
 
         'official': ``x * m``. 'noise': ``m * norm(x) + (1 - m) * eps`` with unit Gaussian
         ``eps``, fresh in training; in evaluation one fixed pattern (seed 0, [L, d_model]) shared
-        by every sample, so outputs are deterministic and batch-size invariant.
+        by every sample, so outputs are deterministic and batch-size invariant. 'swap': ``eps``
+        is another sample's ``norm(x)`` in training, the running mean in evaluation.
         """
         m = mask[..., None]
         if self.config.mask_gate == "official":
             return x_enc * m
         content = self.gate_norm(x_enc)
+        if self.config.mask_gate == "swap":
+            return m * content + (1 - m) * self._swap_reference(content)
         if self.training:
             noise = torch.randn_like(content)
         else:
             noise = _fixed_noise(content.shape[1], content.shape[2]).to(content)
         return m * content + (1 - m) * noise
+
+    def _swap_reference(self, content: torch.Tensor) -> torch.Tensor:
+        """Return what replaces masked-out content (``mask_gate='swap'``), [B, L, d] or [d]."""
+        if not self.training:
+            return self.gate_reference.to(content)
+        with torch.no_grad():  # running mean of the normalised content (momentum 0.01)
+            self.gate_reference.lerp_(content.mean(dim=(0, 1)).to(self.gate_reference), 0.01)
+        if content.shape[0] == 1:
+            return self.gate_reference.to(content)
+        return content.detach().roll(1, dims=0)
 
     def _pooled_compacted(self, x_enc: torch.Tensor, mask: torch.Tensor, prom: slice
                           ) -> torch.Tensor:
