@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ import pandas as pd
 
 from regfind._files import atomic_write
 from regfind.coords import Locus
-from regfind.errors import ConfigError, InputError, RegfindError, RegfindWarning
+from regfind.errors import ConfigError, InputError
 from regfind.faithfulness import curve_ends, faithfulness, gene_areas, normalise, summarize
 
 __all__ = ["FRACTIONS", "OWN_METHODS", "FaithfulnessResult", "check_methods",
@@ -273,9 +272,8 @@ def faithfulness_genes(genes: str | Sequence[str], cell: str | None = None,
     -------
     FaithfulnessResult
     """
-    from regfind.calling import gene_label
     from regfind.context import open_run
-    from regfind.inputs import for_gene
+    from regfind.inputs import each_gene
 
     genes = [genes] if isinstance(genes, str) else list(genes)
     peak_sets = _read_peak_sets(peaks)
@@ -283,18 +281,14 @@ def faithfulness_genes(genes: str | Sequence[str], cell: str | None = None,
     fr = _with_ends(fractions)
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, net, cell_label = run.sources, run.model, run.cell
-    tables, skipped = [], []
-    for gene in progress(genes) if progress is not None else genes:
-        try:
-            inputs = for_gene(gene, sources=sources, window=net.config.seq_range)
-        except RegfindError as exc:
-            warnings.warn(f"{gene}: skipped ({exc})", RegfindWarning, stacklevel=2)
-            skipped.append((gene, str(exc)))
-            continue
+    tables: list[pd.DataFrame] = []
+    skipped: list[tuple[str, str]] = []
+    for inputs in each_gene(progress(genes) if progress is not None else genes, sources,
+                            window=net.config.seq_range, skipped=skipped):
         scores = method_scores(net, inputs, methods, peaks=peak_sets, seed=seed, device=device)
         table = faithfulness(net, inputs, scores, fr, batch_size=batch_size, device=device,
                              seed=seed)
-        tables.append(table.assign(gene=gene_label(sources, gene)))
+        tables.append(table.assign(gene=inputs.locus.gene))
     if not tables:
         raise InputError(f"no gene could be scored ({len(skipped)} skipped)")
     curves = pd.concat(tables, ignore_index=True)

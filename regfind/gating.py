@@ -21,7 +21,6 @@ little is measured in docs/model.md ("Does the soft mask gate?").
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from regfind.errors import InputError, RegfindError, RegfindWarning
+from regfind.errors import InputError
 
 __all__ = ["FACTORS", "GatingResult", "gating_genes", "mask_gating"]
 
@@ -189,9 +188,8 @@ def gating_genes(genes: str | Sequence[str], cell: str | None = None, *,
     InputError
         No gene could be scored, or a factor outside [0, 1].
     """
-    from regfind.calling import gene_label
     from regfind.context import open_run
-    from regfind.inputs import for_gene
+    from regfind.inputs import each_gene
 
     genes = [genes] if isinstance(genes, str) else list(genes)
     _factors(factors)
@@ -199,16 +197,10 @@ def gating_genes(genes: str | Sequence[str], cell: str | None = None, *,
     sources, net, _ = run.sources, run.model, run.cell
     if device:
         net = net.to(device)
-    tables, skipped = [], []
-    for gene in progress(genes) if progress is not None else genes:
-        try:
-            inputs = for_gene(gene, sources=sources, window=net.config.seq_range)
-        except RegfindError as exc:
-            warnings.warn(f"{gene}: skipped ({exc})", RegfindWarning, stacklevel=2)
-            skipped.append((gene, str(exc)))
-            continue
-        table = mask_gating(net, inputs, factors, device=device)
-        tables.append(table.assign(gene=gene_label(sources, gene)))
+    skipped: list[tuple[str, str]] = []
+    tables = [mask_gating(net, x, factors, device=device).assign(gene=x.locus.gene)
+              for x in each_gene(progress(genes) if progress is not None else genes, sources,
+                                 window=net.config.seq_range, skipped=skipped)]
     if not tables:
         raise InputError(f"no gene could be scored ({len(skipped)} skipped)")
     table = pd.concat(tables, ignore_index=True)

@@ -178,6 +178,22 @@ def for_gene(gene: str, cell: str | None = None, profile: str | None = None, *,
     return for_locus(sources.locus(g, window), sources, gene=g)
 
 
+def each_gene(genes: Iterable[str], sources: Sources, *, window: int = DEFAULT_WINDOW,
+              skipped: list[tuple[str, str]]) -> Iterator[ModelInputs]:
+    """Yield the inputs of one gene at a time (B = 1), skipping the genes that fail.
+
+    A gene that fails (unknown name, chromosome missing from a file, ...) gets a
+    :class:`RegfindWarning` and is appended to ``skipped`` as ``(gene, reason)``. The gene's
+    label is ``inputs.locus.gene``.
+    """
+    for name in genes:
+        try:
+            yield for_gene(name, sources=sources, window=window)
+        except RegfindError as exc:
+            warnings.warn(f"{name}: skipped ({exc})", RegfindWarning, stacklevel=2)
+            skipped.append((name, str(exc)))
+
+
 class InputStream:
     """Stream model inputs for many genes in batches; record skipped genes.
 

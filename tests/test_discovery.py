@@ -9,26 +9,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-
-from regfind.simulate import SimConfig, simulate
-
-TINY = SimConfig(seed=5, n_genes=24, n_chroms=3, valid_chroms=("chr2",), test_chroms=("chr3",),
-                 window=2000, spacer=200, center_len=200, element_len=(100, 200),
-                 element_gap=50, profile_name="tiny", cell="tinycell")
+from train_data import TINY, tiny_genome, tiny_sets
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory):
-    return simulate(TINY, tmp_path_factory.mktemp("tiny"))
+    return tiny_genome(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")
 def sets(tiny, tmp_path_factory: pytest.TempPathFactory):
-    from regfind._train_data import build_sets
-
-    return build_sets("tiny", "tinycell", tiny.out / "expression.tsv", window=TINY.window,
-                      config=tiny.profiles, cache_dir=tmp_path_factory.mktemp("cache"),
-                      progress=False)
+    return tiny_sets(tiny, tmp_path_factory.mktemp("cache"))
 
 
 def _tc(**kw):
@@ -245,10 +236,10 @@ def test_retrain_selections_have_matched_sizes(tiny, sets, tmp_path: Path) -> No
     assert 0.95 * (200 + 0.1 * outside) / TINY.window <= frac["mask"] <= 0.3
 
 
-def test_cli_benchmark_retrain_on_a_tiny_genome(tiny, tmp_path: Path, run_cli) -> None:
+def test_cli_benchmark_retrain_on_a_tiny_genome(tiny, sets, tmp_path: Path, run_cli) -> None:
     from regfind.train import train
 
-    train(_sets_for(tiny), tmp_path / "m", _tc(epochs=1), progress=False)
+    train(sets, tmp_path / "m", _tc(epochs=1), progress=False)
     code, out, err = run_cli(["benchmark", "retrain", "--data", tiny.out, "--model",
                               tmp_path / "m", "--epochs", "2", "--json"])
     assert code == 0, err
@@ -258,12 +249,6 @@ def test_cli_benchmark_retrain_on_a_tiny_genome(tiny, tmp_path: Path, run_cli) -
         assert row["n"] == 8 and np.isfinite(row["mse"]) and row["mse"] > 0
     assert doc["sets"]["all"]["selected_fraction"] > doc["sets"]["mask"]["selected_fraction"]
 
-
-def _sets_for(tiny):
-    from regfind._train_data import build_sets
-
-    return build_sets(None, "tinycell", tiny.out / "expression.tsv", window=TINY.window,
-                      config=tiny.out / "profiles.toml", progress=False)
 
 
 # ---------------------------------------------------------------- JASPAR motif stem

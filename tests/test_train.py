@@ -7,26 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from regfind.simulate import SimConfig, simulate
-
-TINY = SimConfig(seed=5, n_genes=24, n_chroms=3, valid_chroms=("chr2",), test_chroms=("chr3",),
-                 window=2000, spacer=200, center_len=200, element_len=(100, 200),
-                 element_gap=50, profile_name="tiny", cell="tinycell")
+from train_data import TINY, tiny_genome, tiny_sets
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory):
-    return simulate(TINY, tmp_path_factory.mktemp("tiny"))
+    return tiny_genome(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")
 def sets(tiny, tmp_path_factory: pytest.TempPathFactory):
-    from regfind._train_data import build_sets
-
-    return build_sets("tiny", "tinycell", tiny.out / "expression.tsv", window=TINY.window,
-                      config=tiny.profiles, cache_dir=tmp_path_factory.mktemp("cache"),
-                      progress=False)
+    return tiny_sets(tiny, tmp_path_factory.mktemp("cache"))
 
 
 def test_sets_follow_the_split_and_the_cache_round_trips(tiny, sets, tmp_path: Path) -> None:
