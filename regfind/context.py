@@ -64,13 +64,13 @@ class RunContext:
 
 
 def _available(config: str | os.PathLike[str] | None) -> str:
-    from regfind.profiles import DEMO, config_path, load_profiles
+    from regfind.profiles import DEMO, config_path, default_profile, load_profiles
 
     names = []
     if config_path(config).is_file():
         for prof in load_profiles(config).values():
             names += [f"{c} (profile {prof.name})" for c in prof.cells]
-    if not any(n.split(" ")[0] == DEMO for n in names):
+    if default_profile(None, DEMO, config) == DEMO:
         names.append(f"{DEMO} (built-in)")
     return ", ".join(names)
 
@@ -85,8 +85,10 @@ def profile_for_cell(cell: str, profile: str | None = None,
         The cell type is in no profile (the message lists the cell types available and how to
         add one), in several (choose one with ``profile``), or the named profile lacks it.
     """
-    from regfind.profiles import DEMO, config_path, demo_profile, get_profile, load_profiles
+    from regfind.profiles import config_path, default_profile, get_profile, load_profiles
 
+    if profile is None:
+        profile = default_profile(None, cell, config)  # 'demo': the built-in demo (one rule)
     if profile is not None:
         prof = get_profile(profile, config)
         prof.cell(cell)  # raises with the cell types it has
@@ -101,8 +103,6 @@ def profile_for_cell(cell: str, profile: str | None = None,
     if len(found) > 1:
         raise ConfigError(f"cell type {cell!r} is in several profiles of {path} "
                           f"({', '.join(p.name for p in found)}); choose one with --profile")
-    if cell == DEMO:
-        return demo_profile()
     where = (f"add [profiles.NAME.cells.{cell}] to {path}" if path.is_file() else
              f"no profiles file at {path}: create one with [profiles.NAME.cells.{cell}]")
     raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To add "

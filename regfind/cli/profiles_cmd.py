@@ -14,7 +14,7 @@ def profiles(config: str | None) -> None:
     The built-in ``demo`` profile (the simulated demo genome, made on first use) is always
     listed, unless the profiles file defines its own ``demo``.
     """
-    from regfind.profiles import DEMO, DEMO_MODEL, config_path, load_profiles
+    from regfind.profiles import DEMO, DEMO_MODEL, config_path, default_profile, load_profiles
 
     path = config_path(config)
     loaded = load_profiles(config) if path.is_file() else {}
@@ -22,7 +22,7 @@ def profiles(config: str | None) -> None:
         click.echo(f"profiles file: {path}")
     else:
         click.echo(f"profiles file: none at {path} (see docs/inputs.md to add one)")
-    if DEMO not in loaded and not any(DEMO in p.cells for p in loaded.values()):
+    if default_profile(None, DEMO, config) == DEMO:  # --cell demo means the built-in demo
         click.echo(f"{DEMO} (built-in): {DEMO} - simulated demo genome, model {DEMO_MODEL}; "
                    f"try `regfind call --gene SIM0801 --cell {DEMO} -o regions.bed`")
     problems = 0
