@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from regfind._env import package_versions
-from regfind.context import open_run
+from regfind.context import open_run, resolve_model
 from regfind.coords import Locus
 from regfind.errors import ConfigError, RegfindError, RegfindWarning
 from regfind.inference import GeneMask, run_masks
@@ -263,6 +263,11 @@ def gene_label(sources: Sources, gene: str) -> str:
         return sources.annotation.lookup(gene).label if sources.annotation else gene
     except RegfindError:
         return gene
+
+
+def resolve_model_path(name: str | os.PathLike[str]) -> Path:
+    """Return a model's local path (kept name of :func:`regfind.context.resolve_model`)."""
+    return resolve_model(name)
 
 
 def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: GeneStore | None,
