@@ -68,6 +68,9 @@ class TrainConfig:
         'jaspar': the stem starts as a scanner of the JASPAR CORE vertebrate motif groups
         (:mod:`regfind.motif_stem`; ``stem_channels`` must be 0, it is set by the groups); its
         filters stay fixed and their thresholds are learned.
+    stem_gate : bool
+        Gate each stem channel by the base's signals (:class:`regfind.model.config.
+        Seq2ExpConfig`).
     pool : {'promoter', 'promoter+window'}
         What the predictor pools (:class:`regfind.model.config.Seq2ExpConfig`).
     gen_signal : bool
@@ -114,6 +117,7 @@ class TrainConfig:
     stem_width: int = 0
     stem_channels: int = 0
     stem_init: str = "random"
+    stem_gate: bool = False
     pool: str = "promoter"
     gen_signal: bool = False
     prior_scale: float | None = None
@@ -147,7 +151,7 @@ def _make_model(tc: TrainConfig, window: int) -> Any:
                                seq_range=window, center_len=tc.center_len,
                                mask_gate=tc.mask_gate, stem_width=tc.stem_width,
                                stem_channels=len(stem[2]) if stem else tc.stem_channels,
-                               pool=tc.pool,
+                               stem_gate=tc.stem_gate, pool=tc.pool,
                                gen_signal=tc.gen_signal,
                                **overrides)
     model = Seq2Exp(cfg)

@@ -114,6 +114,7 @@ VARIANTS = {
     "noise_gate": dict(mask_gate="noise"),
     "swap_gate": dict(mask_gate="swap"),
     "stem": dict(stem_width=9, stem_channels=8),
+    "stem_gate": dict(stem_width=9, stem_channels=8, stem_gate=True),
     "gen_signal_prior": dict(gen_signal=True, prior_scale=1.0),
     "marginal": dict(marginal_mean=0.05, marginal_scale=1.0),
     "generator_delay": dict(generator_delay=0.4, generator_lr_mult=2.0),
@@ -183,6 +184,7 @@ def test_variant_options_are_checked(sets, tmp_path: Path) -> None:
     for bad in ({"generator_delay": 1.0}, {"generator_lr_mult": 0.0},
                 {"marginal_mean": 1.5}, {"mask_gate": "dropout"},
                 {"stem_width": 9, "stem_channels": 0}, {"stem_width": 8, "stem_channels": 4},
+                {"stem_gate": True},
                 {"variant": "hard", "mask_gate": "noise"}, {"mask_init": 1.0},
                 {"pool": "window"}, {"beta_min": -1.0}, {"stem_init": "dnabert"},
                 {"stem_init": "jaspar", "stem_width": 15, "stem_channels": 8}):

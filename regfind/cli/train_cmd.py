@@ -51,6 +51,8 @@ from regfind.cli._options import OUTPUT_DIR
 @click.option("--jaspar-stem", "jaspar_stem", type=int, default=None, metavar="WIDTH",
               help="Motif stem (regfind variant) of the JASPAR vertebrate motif groups, filters "
                    "of WIDTH bp, fixed; their thresholds are learned (instead of --stem).")
+@click.option("--stem-gate", is_flag=True,
+              help="Gate each stem channel by the base's signals (motif x accessibility).")
 @click.option("--pool", type=click.Choice(["promoter", "promoter+window"]), default="promoter",
               show_default=True,
               help="promoter+window (regfind variant): also pool the whole window.")
@@ -77,7 +79,8 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
           out: Path, window: int, variant: str, d_model: int, d_state: int, gen_layers: int,
           enc_layers: int, center_len: int, epochs: int, batch_size: int, lr: float, seed: int,
           kl_weight: float, kl_warmup: float, dt_range: tuple[float, float], target_scale: str,
-          mask_gate: str, stem: tuple[int, int], jaspar_stem: int | None, pool: str,
+          mask_gate: str, stem: tuple[int, int], jaspar_stem: int | None, stem_gate: bool,
+          pool: str,
           gen_signal: bool,
           prior_scale: float | None, beta_min: float | None, mask_init: float | None,
           marginal: tuple[float, float] | None, generator_delay: float,
@@ -97,7 +100,8 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
                      target_scale=target_scale, dt_range=tuple(dt_range),
                      mask_gate=mask_gate, stem_width=jaspar_stem or stem[0],
                      stem_channels=0 if jaspar_stem else stem[1],
-                     stem_init="jaspar" if jaspar_stem else "random", pool=pool,
+                     stem_init="jaspar" if jaspar_stem else "random", stem_gate=stem_gate,
+                     pool=pool,
                      gen_signal=gen_signal, prior_scale=prior_scale, beta_min=beta_min,
                      mask_init=mask_init,
                      marginal_mean=marginal[0] if marginal else None,

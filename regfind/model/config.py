@@ -104,6 +104,10 @@ class Seq2ExpConfig:
         A regfind variant: a convolution of ``stem_channels`` filters of ``stem_width`` bases
         over the one-hot sequence, ReLU, projected and added to the sequence embedding (motif
         detectors for both the generator and the predictor). 0: no stem (official).
+    stem_gate : bool
+        A regfind variant: each stem channel is multiplied by a learned gate of the base's
+        signals, ``sigmoid(Linear(3 -> C)(log1p(signals)))``, so a motif counts where the
+        chromatin says it can (a motif-times-accessibility feature, as in enhancer models).
     pool : {'promoter', 'promoter+window'}
         What the predictor pools: its hidden states over the promoter (official), or (a regfind
         variant) that concatenated with their mean over the whole window, so every base the
@@ -140,6 +144,7 @@ class Seq2ExpConfig:
     mask_gate: MaskGate = "official"
     stem_width: int = 0
     stem_channels: int = 0
+    stem_gate: bool = False
     pool: Pool = "promoter"
     cell_type: str | None = field(default=None, compare=False)
 
@@ -150,7 +155,7 @@ class Seq2ExpConfig:
     def is_official_shape(self) -> bool:
         """Whether the network is one of the published architectures (no regfind variant)."""
         return (self.mask_gate == "official" and self.stem_width == 0
-                and self.pool == "promoter")
+                and self.pool == "promoter" and not self.stem_gate)
 
     # ------------------------------------------------------------------ derived sizes
     @property
@@ -297,6 +302,8 @@ class Seq2ExpConfig:
                 self.pool != "promoter" and self.pos_enc):
             raise ConfigError(f"pool must be 'promoter' or (soft variant) 'promoter+window', "
                               f"got {self.pool!r}")
+        if self.stem_gate and not self.stem_width:
+            raise ConfigError("stem_gate needs a stem (stem_width and stem_channels > 0)")
         if self.stem_width and self.stem_width % 2 == 0:
             raise ConfigError(f"stem_width must be odd (centred filters), got {self.stem_width}")
         if (self.stem_width > 0) != (self.stem_channels > 0) or min(self.stem_width,

@@ -62,7 +62,8 @@ def _mask_summary(cfg: Any) -> str:
 def _variant_summary(cfg: Any) -> str:
     parts = [f"mask gate {cfg.mask_gate}"]
     if cfg.stem_width:
-        parts.append(f"motif stem {cfg.stem_channels} x {cfg.stem_width} bp")
+        parts.append(f"motif stem {cfg.stem_channels} x {cfg.stem_width} bp"
+                     + (" gated by the signals" if cfg.stem_gate else ""))
     if cfg.pool != "promoter":
         parts.append(f"pool {cfg.pool}")
     return "regfind variant: " + ", ".join(parts)

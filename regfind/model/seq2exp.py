@@ -85,6 +85,8 @@ class Seq2Exp(nn.Module):
             self.seq_stem = nn.Conv1d(cfg.base_size, cfg.stem_channels, cfg.stem_width,
                                       padding="same")
             self.stem_proj = nn.Linear(cfg.stem_channels, cfg.d_model)
+            if cfg.stem_gate:
+                self.stem_gate = nn.Linear(cfg.signal_size, cfg.stem_channels)
         if cfg.mask_gate != "official":  # regfind variants: the mask mixes content with noise
             self.gate_norm = RMSNorm(cfg.d_model, cfg.norm_epsilon)  # or another gene's content
         if cfg.mask_gate == "swap":
@@ -161,6 +163,8 @@ class Seq2Exp(nn.Module):
         e_seq = self.seq_input_layer(seqs)
         if self.config.stem_width:
             motifs = F.relu(self.seq_stem(seqs.transpose(1, 2))).transpose(1, 2)
+            if self.config.stem_gate:
+                motifs = motifs * torch.sigmoid(self.stem_gate(torch.log1p(signals.clamp(min=0))))
             e_seq = e_seq + self.stem_proj(motifs)
         if self.config.pos_enc:
             e_seq = e_seq + self.pos_emb
