@@ -395,6 +395,9 @@ def _segments(sets: list[dict[str, tuple[np.ndarray, np.ndarray]]], chrom: str
     return lo, hi, bits
 
 
+_UPSET_COLUMNS = ("combination", "n_sets", "bp", "regions")
+
+
 def upset_table(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Count base pairs and union regions in each exact combination of sets.
 
@@ -406,7 +409,8 @@ def upset_table(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``combination, n_sets, bp, regions`` plus one boolean column per set, sorted by bp
+        ``combination, n_sets, bp, regions`` plus one boolean column per set (a set named
+        like one of the first four columns gets `` (set)`` appended), sorted by bp
         (descending); combinations with no bp are left out.
     """
     names = list(sets)
@@ -423,9 +427,10 @@ def upset_table(sets: dict[str, pd.DataFrame]) -> pd.DataFrame:
         for c in np.unique(comp):
             b = int(np.bitwise_or.reduce(bits[comp == c]))
             regions[b] = regions.get(b, 0) + 1
+    member = [f"{n} (set)" if n in _UPSET_COLUMNS else n for n in names]
     rows = [{"combination": _combo(b, names), "n_sets": bin(b).count("1"), "bp": bp.get(b, 0),
-             "regions": regions.get(b, 0), **{n: bool(b >> i & 1) for i, n in enumerate(names)}}
+             "regions": regions.get(b, 0), **{m: bool(b >> i & 1) for i, m in enumerate(member)}}
             for b in sorted(set(bp) | set(regions))]
-    cols = ["combination", "n_sets", "bp", "regions", *names]
+    cols = [*_UPSET_COLUMNS, *member]
     table = pd.DataFrame(rows, columns=cols)
     return table.sort_values(["bp", "regions"], ascending=False, ignore_index=True)

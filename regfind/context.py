@@ -103,10 +103,12 @@ def profile_for_cell(cell: str, profile: str | None = None,
     if len(found) > 1:
         raise ConfigError(f"cell type {cell!r} is in several profiles of {path} "
                           f"({', '.join(p.name for p in found)}); choose one with --profile")
-    where = (f"add [profiles.NAME.cells.{cell}] to {path}" if path.is_file() else
-             f"no profiles file at {path}: create one with [profiles.NAME.cells.{cell}]")
-    raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To add "
-                      f"one, {where} (docs/inputs.md) or pass --config FILE")
+    how = (f"add a [profiles.NAME.cells.{cell}] table to {path}" if path.is_file() else
+           f"there is no profiles file at {path}; create one with a "
+           f"[profiles.NAME.cells.{cell}] table")
+    raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To use "
+                      f"{cell}: {how} (docs/inputs.md; `regfind fetch --dry-run {cell}` lists "
+                      "reference data), or pass --config FILE")
 
 
 def resolve_model(ref: str | os.PathLike[str], base: str | os.PathLike[str] | None = None

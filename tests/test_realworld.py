@@ -149,3 +149,18 @@ def test_compare_matches_chromosome_spellings_with_a_warning() -> None:
     other = pd.DataFrame({"chrom": ["chrX"], "start": [0], "end": [10]})
     with pytest.warns(RegfindWarning, match="share no chromosome"):
         compare({"a": a, "x": other}, permutations=0)
+
+
+def test_compare_a_set_named_like_a_summary_column() -> None:
+    """`regfind compare regions.bed ...` names a set 'regions': no clash with the counts."""
+    import pandas as pd
+
+    from regfind.compare import compare
+
+    a = pd.DataFrame({"chrom": ["chr1", "chr1"], "start": [0, 100], "end": [10, 110]})
+    b = pd.DataFrame({"chrom": ["chr1"], "start": [5], "end": [50]})
+    res = compare({"regions": a, "bp": b}, permutations=0)
+    up = res.upset.set_index("combination")
+    assert list(res.upset.columns[4:]) == ["regions (set)", "bp (set)"]
+    assert up["regions"].sum() == 2 and up["bp"].sum() == 10 + 10 + 45 - 5
+    assert "regions" in res.format_upset()
