@@ -1,10 +1,12 @@
 """Draw the demo-genome figures of the README and docs/look.md.
 
-Run: ``.venv/bin/python docs/figures/make_demo_figures.py`` (about two minutes).
+Run: ``.venv/bin/python docs/figures/make_demo_figures.py [--locus-only]`` (about two
+minutes; the locus figure alone takes seconds).
 
 On the built-in demo genome with the bundled demo model, for one held-out gene:
 
-- ``demo-locus.png``: the locus view (mask with its 5-95% band, called regions, MACS3 peaks on
+- ``demo-locus.png``: the locus view (mask with its 5-95% band and the cutoff the regions were
+  called at, called regions, MACS3 peaks on
   the DNase track, the planted truth: causal enhancers red, accessible decoys and closed motif
   sites grey, saliency, H3K27ac, DNase, Hi-C, gene model);
 - ``demo-faithfulness.png``: mean normalised deletion and insertion curves of the mask,
@@ -43,8 +45,8 @@ def _elements(folder: Path, chrom: str, start: int, end: int) -> pd.DataFrame:
         ["chrom", "start", "end", "name", "positive"]].reset_index(drop=True)
 
 
-def main() -> None:
-    """Write both figures next to this script."""
+def main(locus_only: bool = False) -> None:
+    """Write both figures (or the locus view alone) next to this script."""
     warnings.simplefilter("ignore")
     folder = ensure_demo_data()
     src = demo_profile().sources("demo")
@@ -59,9 +61,11 @@ def main() -> None:
     peaks, _ = run_bdgpeakcall(str(folder / "dnase.bw"), 2.0, 100, 50, windows=windows)
     locus(gm, signals=inputs, genes=src.annotation, regions=res.regions, peaks=peaks,
           truth=_elements(folder, loc.chrom, loc.start, loc.end),
-          attributions={"saliency": sal.scores},
+          attributions={"saliency": sal.scores}, cutoff=gm.cutoff,
           title=f"{GENE} (demo genome, held-out chromosome; bundled demo-soft model)",
           path=HERE / "demo-locus.png")
+    if locus_only:
+        return
     dnase_peaks, _ = run_bdgpeakcall(str(folder / "dnase.bw"), 2.0, 100, 50)
     faith = faithfulness_genes(FAITH_GENES, "demo", ["mask", "saliency", "random"],
                                peaks={"macs3": dnase_peaks})
@@ -71,4 +75,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(locus_only="--locus-only" in sys.argv[1:])
