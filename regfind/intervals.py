@@ -245,10 +245,8 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
     distinct and more when the ``k``-th value is tied (a hard 0/1 mask with fewer than ``k``
     ones gives cutoff 0: every base). Ties are never broken arbitrarily.
 
-    Degenerate tracks: when that value is the track's minimum (the rule would keep every base,
-    e.g. an attribution that is zero except on a few bases), the cutoff is the smallest value
-    above the minimum, so only the bases that stand out are kept; a track with no variation
-    at all (all-zero, flat) gives ``inf`` (no region) and a :class:`RegfindWarning`.
+    A track with no variation at all (all zero, flat) has no top fraction: it gives ``inf``
+    (no region) and a :class:`RegfindWarning`, instead of one region over everything.
 
     Parameters
     ----------
@@ -283,11 +281,8 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
         k = max(1, math.ceil(float(fraction) * int(weights.sum())))
         cut = float(values[order][np.searchsorted(np.cumsum(weights[order]), k)])
     lowest = float(values.min())
-    if cut > lowest:
+    if cut > lowest or float(values.max()) > lowest:
         return cut
-    above = values[values > lowest]
-    if above.size:
-        return float(above.min())
     warnings.warn(f"the score track has no variation (every value is {lowest:g}): the top "
                   "fraction rule calls no region", RegfindWarning, stacklevel=2)
     return math.inf

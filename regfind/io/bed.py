@@ -227,6 +227,12 @@ def _typed(table: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise CoordinateError(f"{path}: row {row + 1} has start < 0 or end < start")
+    if "strand" in frame.columns:
+        wrong = ~frame["strand"].astype(str).isin(("+", "-", "."))
+        if wrong.any():
+            row = int(np.flatnonzero(wrong.to_numpy())[0])
+            raise DataError(f"{path}: row {row + 1} has strand {frame['strand'].iloc[row]!r} "
+                            "in column 6; BED strands are +, - or .")
     return frame
 
 
