@@ -2,7 +2,8 @@
 
 Seq2Exp's paper backs its claim by retraining the predictor on only the bases its mask selects
 and comparing it with a predictor retrained on MACS3 peaks (its Table 2). This module does the
-same on any simulated (or real, GeneExp-layout) data set with a model:
+same on a folder written by ``regfind simulate`` (its ``config.json`` names the cell type)
+with a model:
 
 1. For every gene of every split, four 0/1 selections of the window (the promoter, which the
    model always keeps, is selected in all four; blacklisted bases in none):
@@ -19,7 +20,8 @@ same on any simulated (or real, GeneExp-layout) data set with a model:
 
 2. For each selection, a fresh network of the model's shape (same seed, same budget) is trained
    with its predictor reading only the selected bases
-   (:meth:`regfind.model.seq2exp.Seq2Exp.predict_with_mask`; the generator is not used):
+   (:meth:`regfind.model.seq2exp.Seq2Exp.predict_with_mask`; the generator is not used; a
+   motif stem starts at random: the tested model's weights are not copied):
    AdamW, linear warm-up then cosine decay, SmoothL1 on the standardised target, the epoch with
    the lowest validation MSE kept. Held-out (test split) MSE and Pearson r are reported.
 
