@@ -50,13 +50,13 @@ def test_unknown_gene_suggests_close_matches(gtf):
     with pytest.raises(DataError, match=r"'GENAE' is not in annotation .*genes\.gtf\.gz.*"
                        r"close matches: .*GENEA"):
         gtf.lookup("GENAE")
-    with pytest.raises(DataError, match="use a symbol or an Ensembl ID"):
+    with pytest.raises(DataError, match="use a symbol or an identifier"):
         gtf.lookup("XYZZY")
 
 
 def test_ambiguous_symbol_lists_candidates(gtf):
     with pytest.raises(DataError, match=r"'DUP' is ambiguous .*2 genes match.*ENSG00000000003\.1"
-                       r".*ENSG00000000004\.1.*give the Ensembl ID"):
+                       r".*ENSG00000000004\.1.*give one of these identifiers"):
         gtf.lookup("DUP")
     assert gtf.lookup("ENSG00000000004").chrom == "chr2"
 

@@ -23,16 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from regfind.errors import DataError
-from regfind.io.genes import ATTR, Gene, Transcript
+from regfind.io.genes import ATTR, Gene, Transcript, id_key
 
 __all__ = ["Annotation", "Gene", "Transcript", "read_annotation"]
 
-def _strip_version(gene_id: str) -> str:
-    return gene_id.split(".")[0].upper() if gene_id.upper().startswith("ENS") else gene_id.upper()
-
-
 class Annotation:
-    """Genes of one annotation file, indexed by symbol and Ensembl ID.
+    """Genes of one annotation file, indexed by symbol and identifier.
 
     Use :func:`read_annotation` to build one from a file.
     """
@@ -40,12 +36,14 @@ class Annotation:
     def __init__(self, genes: list[Gene], path: str | Path) -> None:
         self.path = Path(path)
         self.genes = genes
+        self._by_exact: dict[str, list[Gene]] = {}
         self._by_id: dict[str, list[Gene]] = {}
         self._by_name: dict[str, list[Gene]] = {}
         self._by_lower: dict[str, list[Gene]] = {}
         for g in genes:
             if g.gene_id:
-                self._by_id.setdefault(_strip_version(g.gene_id), []).append(g)
+                self._by_exact.setdefault(g.gene_id.upper(), []).append(g)
+                self._by_id.setdefault(id_key(g.gene_id), []).append(g)
             if g.name:
                 self._by_name.setdefault(g.name, []).append(g)
                 self._by_lower.setdefault(g.name.lower(), []).append(g)
@@ -60,26 +58,35 @@ class Annotation:
         return f"Annotation({str(self.path)!r}, {len(self.genes)} genes)"
 
     def lookup(self, query: str) -> Gene:
-        """Find one gene by symbol or Ensembl ID (with or without version).
+        """Find one gene by identifier or symbol.
 
-        Symbols are matched exactly first, then case-insensitively.
+        The order of matching: the exact identifier as the file writes it, whatever its form
+        (GENCODE ``ENSG00000990001.14_PAR_Y``, UCSC/RefSeq ``NM_000102.2``, a symbol used as
+        ``gene_id``), case-insensitively; the symbol exactly; the identifier without its
+        version (``ENSG00000990001`` selects the gene and not its ``_PAR_Y`` copy); the symbol
+        case-insensitively. An identifier listed in an "ambiguous" message always selects its
+        gene.
 
         Raises
         ------
         DataError
             Unknown gene (with close matches suggested) or an ambiguous symbol (with the
-            candidates listed and the advice to use the Ensembl ID).
+            candidates' identifiers listed).
         """
         q = query.strip()
-        hits = self._by_id.get(_strip_version(q)) if q.upper().startswith("ENS") else None
-        hits = hits or self._by_name.get(q) or self._by_lower.get(q.lower())
+        hits = (self._by_exact.get(q.upper()) or self._by_name.get(q)
+                or self._by_id.get(id_key(q)) or self._by_lower.get(q.lower()))
         if not hits:
             raise DataError(self._unknown_message(q))
         if len(hits) > 1:
             listed = "; ".join(g.describe() for g in hits[:10])
+            unique = all(g.gene_id and len(self._by_exact[g.gene_id.upper()]) == 1
+                         for g in hits)
+            fix = ("give one of these identifiers instead" if unique else
+                   "these genes share an identifier; remove the duplicate rows from the file")
             raise DataError(
                 f"gene {q!r} is ambiguous in {self.path}: {len(hits)} genes match ({listed}); "
-                "give the Ensembl ID instead"
+                f"{fix}"
             )
         return hits[0]
 
@@ -91,7 +98,7 @@ class Annotation:
         hint = f"; close matches: {', '.join(close)}" if close else ""
         return (
             f"gene {q!r} is not in annotation {self.path} ({len(self.genes)} genes){hint}; "
-            "use a symbol or an Ensembl ID from that file"
+            "use a symbol or an identifier from that file"
         )
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation, Gene, Transcript
+from regfind.io.genes import id_key
 
 __all__ = [
     "FEATURE_NAMES",
@@ -50,10 +51,6 @@ FEATURE_NAMES = (
     "PromoterActivity",
 )
 _ABC_ACTIVITY = ("H3K27ac.RPM.TSS1Kb", "DHS.RPM.TSS1Kb")
-
-
-def _key(gene_id: str) -> str:
-    return gene_id.split(".")[0].upper()
 
 
 def read_abc_activity(path: str | Path) -> dict[str, float]:
@@ -83,7 +80,7 @@ def read_abc_activity(path: str | Path) -> dict[str, float]:
         out = {}
         for lineno, row in enumerate(reader, 2):
             try:
-                out[_key(row[key])] = math.sqrt(float(row[_ABC_ACTIVITY[0]])
+                out[id_key(row[key])] = math.sqrt(float(row[_ABC_ACTIVITY[0]])
                                                 * float(row[_ABC_ACTIVITY[1]]))
             except (TypeError, ValueError) as exc:
                 raise DataError(
@@ -119,23 +116,23 @@ class FeatureTable:
                     f"gene feature table {self.path} lacks columns {', '.join(missing)}"
                 )
             key = "ENSID" if "ENSID" in header else header[0]
-            self.rows = {_key(r[key]): r for r in reader}
+            self.rows = {id_key(r[key]): r for r in reader}
 
     def __contains__(self, gene_id: str) -> bool:
-        return _key(gene_id) in self.rows
+        return id_key(gene_id) in self.rows
 
     def features(self, gene_id: str) -> tuple[np.ndarray, bool]:
         """Return the 9 features of a gene and whether PromoterActivity was in the table.
 
         When it was not, the last value is NaN for the caller to fill.
         """
-        row = self.rows[_key(gene_id)]
+        row = self.rows[id_key(gene_id)]
         try:
             vals = [float(row[c]) for c in FEATURE_NAMES[:8]]
             if row.get("PromoterActivity", "") != "":
                 vals.append(float(row["PromoterActivity"]))
-            elif _key(gene_id) in self.activity:
-                vals.append(self.activity[_key(gene_id)])
+            elif id_key(gene_id) in self.activity:
+                vals.append(self.activity[id_key(gene_id)])
             elif all(row.get(c, "") != "" for c in _ABC_ACTIVITY):
                 vals.append(math.sqrt(float(row[_ABC_ACTIVITY[0]]) * float(row[_ABC_ACTIVITY[1]])))
             else:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation
+from regfind.io.genes import id_key
 
 __all__ = ["CELLS", "add_symbols", "profile_defaults"]
 
@@ -100,10 +101,10 @@ def add_symbols(annotation: Annotation, split_csv: str | Path) -> Annotation:
         header = reader.fieldnames or []
         if "ENSID" not in header or "Gene name" not in header:
             raise DataError(f"gene name table {path} lacks the 'ENSID' and 'Gene name' columns")
-        names = {r["ENSID"].split(".")[0].upper(): r["Gene name"] for r in reader}
+        names = {id_key(r["ENSID"]): r["Gene name"] for r in reader}
 
     def named(g):
-        symbol = names.get(g.gene_id.split(".")[0].upper()) if g.gene_id else None
+        symbol = names.get(id_key(g.gene_id)) if g.gene_id else None
         if symbol and (not g.name or g.name.upper().startswith("ENS")):
             return replace(g, name=symbol)
         return g

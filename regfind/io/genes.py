@@ -64,3 +64,19 @@ class Gene:
     def describe(self) -> str:
         """One line for messages: ``NAME (ENSG…) chrom:tss strand``."""
         return f"{self.name} ({self.gene_id or 'no ID'}) {self.chrom}:{self.tss} {self.strand}"
+
+
+_VERSION = re.compile(r"^(?P<base>.+?)\.\d+(?P<suffix>_PAR_[XY])?$")
+
+
+def id_key(gene_id: str) -> str:
+    """A gene or transcript identifier without its version, upper-cased, for matching.
+
+    A ``_PAR_Y`` suffix (GENCODE's copy of a pseudo-autosomal gene) is kept, so the copy
+    never matches its X-chromosome gene: ``ENSG00000990001.14`` → ``ENSG00000990001``;
+    ``ENSG00000990001.14_PAR_Y`` → ``ENSG00000990001_PAR_Y``; ``NM_000102.2`` →
+    ``NM_000102``; ``MYC`` → ``MYC``.
+    """
+    m = _VERSION.match(gene_id.upper())
+    return m["base"] + (m["suffix"] or "") if m else gene_id.upper()
+
