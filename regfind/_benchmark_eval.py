@@ -167,6 +167,7 @@ class BenchmarkResult:
             out[c] = int(r[c].sum())
         lost = r[(r["positives"] > 0) & (r["positives_in_window"] == 0)]
         out["genes_all_positives_out_of_reach"] = lost["gene"].tolist()
+        out["dropped_rows"] = int(self.params.get("dropped_rows", 0))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,6 +194,9 @@ class BenchmarkResult:
                  f"{s['genes_with_positives']:,} genes with positives keep one"]
         lines += [f"  scorable by {k[7:]}: {v:,} in-window pairs" for k, v in s.items()
                   if k.startswith("scored_")]
+        if s["dropped_rows"]:
+            lines.append(f"  {s['dropped_rows']:,} pair(s) of the file dropped: a missing or "
+                         "unreadable value")
         lost = s["genes_all_positives_out_of_reach"]
         if lost:
             shown = ", ".join(lost[:max_genes]) + (" ..." if len(lost) > max_genes else "")

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from regfind.errors import DataError
+from regfind.io.values import finite
 
 __all__ = ["GeneSet", "build_sets", "read_expression"]
 
@@ -93,10 +94,8 @@ def read_expression(path: str | Path, target: str = "log10_expr") -> list[tuple[
     for n, r in enumerate(reader, 2):
         if r["split"] not in SPLITS:
             raise DataError(f"{path} line {n}: split {r['split']!r} is not one of {SPLITS}")
-        try:
-            rows.append((r[gene_col], r["split"], float(r[target])))
-        except ValueError as exc:
-            raise DataError(f"{path} line {n}: {target} {r[target]!r} is not a number") from exc
+        value = finite(r[target], f"{path} line {n}, column {target}")
+        rows.append((r[gene_col], r["split"], value))
     return rows
 
 

@@ -22,6 +22,7 @@ Conventions (those of CRISPR_comparison, see ``docs/compare.md``):
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -68,16 +69,53 @@ def benchmark_path(path: str | os.PathLike[str] | None = None,
     return local
 
 
+_TRUE = frozenset({"TRUE", "T", "1", "1.0", "YES"})
+_FALSE = frozenset({"FALSE", "F", "0", "0.0", "NO"})
+
+
 def _bool(col: pd.Series) -> pd.Series:
-    """Parse TRUE/FALSE columns that pandas may have read as text."""
+    """Parse a TRUE/FALSE column; missing or other values become ``<NA>`` (never False)."""
     if col.dtype == bool:
-        return col
-    return col.astype(str).str.upper().isin(["TRUE", "1", "T"])
+        return col.astype("boolean")
+    text = col.astype("string").str.strip().str.upper()
+    out = pd.Series(pd.NA, index=col.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    return out
+
+
+def _usable_rows(table: pd.DataFrame, path: object) -> pd.DataFrame:
+    """Parse the required columns; drop rows missing any of them, with a warning and count."""
+    parsed = {c: pd.to_numeric(table[c], errors="coerce")
+              for c in ("chromStart", "chromEnd", "startTSS")}
+    parsed["Regulated"] = _bool(table["Regulated"])
+    bad = pd.Series(False, index=table.index)
+    for values in parsed.values():
+        bad |= values.isna()
+    bad |= table["chrom"].isna() | table["measuredGeneSymbol"].isna()
+    out = table[~bad].copy()
+    for col in ("chromStart", "chromEnd", "startTSS"):
+        out[col] = parsed[col][~bad].astype(np.int64)
+    out["Regulated"] = parsed["Regulated"][~bad].astype(bool)
+    if bad.any():
+        first = bad.index[bad.to_numpy()][0]  # the file's row index (header is line 1)
+        cols = [c for c in (*parsed, "chrom", "measuredGeneSymbol")
+                if pd.isna(parsed[c].loc[first] if c in parsed else table[c].loc[first])]
+        warnings.warn(f"{path}: dropped {int(bad.sum())} of {len(table)} pairs with a missing "
+                      f"or unreadable value (first: line {first + 2}, column "
+                      f"{', '.join(cols)})", stacklevel=3)
+    out.attrs["dropped_rows"] = int(bad.sum())
+    return out
 
 
 def read_crispr(path: str | os.PathLike[str], *, cell: str | None = None,
                 genes: list[str] | None = None) -> pd.DataFrame:
     """Read the benchmark TSV (gzip or plain) into one row per valid pair.
+
+    Rows are kept where ``ValidConnection`` is TRUE. A kept row with a missing or unreadable
+    ``chrom``, ``chromStart``, ``chromEnd``, ``startTSS``, ``measuredGeneSymbol`` or
+    ``Regulated`` (``NA``, empty, text) is dropped, never relabelled: a warning names the
+    first such row and ``out.attrs["dropped_rows"]`` holds the count.
 
     Parameters
     ----------
@@ -92,6 +130,11 @@ def read_crispr(path: str | os.PathLike[str], *, cell: str | None = None,
     pandas.DataFrame
         The file's columns plus ``gene``, ``start``, ``end``, ``tss`` (int64), ``label``
         (bool, ``Regulated``) and ``distance`` (``|midpoint - startTSS|``, bp).
+
+    Raises
+    ------
+    DataError
+        Unreadable file or a required column missing.
     """
     try:
         table = pd.read_csv(path, sep="\t", low_memory=False)
@@ -101,20 +144,23 @@ def read_crispr(path: str | os.PathLike[str], *, cell: str | None = None,
     if missing:
         raise DataError(f"{path} is not a CRISPRi benchmark file: no column(s) "
                         f"{', '.join(missing)}")
-    table = table[_bool(table["ValidConnection"])]
+    table = table[_bool(table["ValidConnection"]).fillna(False).to_numpy(bool)]
     if cell is not None and "CellType" in table.columns:
         table = table[table["CellType"].astype(str).str.upper() == cell.upper()]
         if table.empty:
             raise DataError(f"{path} has no pairs of cell type {cell!r}")
     if genes:
         table = table[table["measuredGeneSymbol"].isin(genes)]
-    out = table.reset_index(drop=True).copy()
+    out = _usable_rows(table, path)
+    dropped = out.attrs["dropped_rows"]
+    out = out.reset_index(drop=True)
     out["gene"] = out["measuredGeneSymbol"].astype(str)
     out["start"] = out["chromStart"].astype(np.int64)
     out["end"] = out["chromEnd"].astype(np.int64)
     out["tss"] = out["startTSS"].astype(np.int64)
-    out["label"] = _bool(out["Regulated"]).to_numpy(bool)
+    out["label"] = out["Regulated"].to_numpy(bool)
     out["distance"] = np.abs((out["start"] + out["end"]) // 2 - out["tss"])
+    out.attrs["dropped_rows"] = dropped
     return out
 
 
@@ -244,6 +290,7 @@ def crispr_benchmark(path: str | os.PathLike[str] | None = None, *, cell: str | 
     if masks is not None and genes is None:
         genes = sorted({m.locus.gene for m in masks})
     pairs = read_crispr(benchmark_path(path), cell=cell, genes=genes)
+    dropped = pairs.attrs["dropped_rows"]
     if pairs.empty:
         raise DataError("no benchmark pairs left for " + (", ".join(genes) if genes else "?"))
     available = [*BASELINES, *(["mask"] if masks is not None else []), *tracks]
@@ -263,6 +310,7 @@ def crispr_benchmark(path: str | os.PathLike[str] | None = None, *, cell: str | 
     params = {"file": str(benchmark_path(path)), "cell": cell, "genes": genes or "all",
               "window": window, "aggregate": aggregate, "fill": fill, "bins": list(bins),
               "n_boot": n_boot, "seed": seed, "min_recall": min_recall,
+              "dropped_rows": dropped,
               "tracks": {k: str(v) for k, v in tracks.items()}}
     table = pairs[["chrom", "start", "end", "gene", "tss", "distance", "label", "in_window"]]
     return BenchmarkResult(metrics, reach, table.assign(**raw), params)

@@ -30,6 +30,7 @@ import numpy as np
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation, Gene, Transcript
 from regfind.io.genes import id_key
+from regfind.io.values import finite
 
 __all__ = [
     "FEATURE_NAMES",
@@ -79,14 +80,9 @@ def read_abc_activity(path: str | Path) -> dict[str, float]:
             raise DataError(f"ABC gene list {path} lacks columns {', '.join(missing)}")
         out = {}
         for lineno, row in enumerate(reader, 2):
-            try:
-                out[id_key(row[key])] = math.sqrt(float(row[_ABC_ACTIVITY[0]])
-                                                * float(row[_ABC_ACTIVITY[1]]))
-            except (TypeError, ValueError) as exc:
-                raise DataError(
-                    f"{path} line {lineno}: {', '.join(_ABC_ACTIVITY)} must be non-negative "
-                    f"numbers ({exc})"
-                ) from exc
+            k27, dhs = (finite(row[c], f"{path} line {lineno}, column {c}", minimum=0)
+                        for c in _ABC_ACTIVITY)
+            out[id_key(row[key])] = math.sqrt(k27 * dhs)
     return out
 
 
@@ -127,18 +123,19 @@ class FeatureTable:
         When it was not, the last value is NaN for the caller to fill.
         """
         row = self.rows[id_key(gene_id)]
-        try:
-            vals = [float(row[c]) for c in FEATURE_NAMES[:8]]
-            if row.get("PromoterActivity", "") != "":
-                vals.append(float(row["PromoterActivity"]))
-            elif id_key(gene_id) in self.activity:
-                vals.append(self.activity[id_key(gene_id)])
-            elif all(row.get(c, "") != "" for c in _ABC_ACTIVITY):
-                vals.append(math.sqrt(float(row[_ABC_ACTIVITY[0]]) * float(row[_ABC_ACTIVITY[1]])))
-            else:
-                vals.append(float("nan"))
-        except ValueError as exc:
-            raise DataError(f"{self.path}: non-numeric feature for {gene_id}: {exc}") from exc
+
+        def cell(c: str, minimum: float | None = None) -> float:
+            return finite(row.get(c), f"{self.path} gene {gene_id}, column {c}", minimum=minimum)
+
+        vals = [cell(c) for c in FEATURE_NAMES[:8]]
+        if row.get("PromoterActivity", "") not in ("", "NA"):
+            vals.append(cell("PromoterActivity"))
+        elif id_key(gene_id) in self.activity:
+            vals.append(self.activity[id_key(gene_id)])
+        elif all(row.get(c, "") not in ("", "NA") for c in _ABC_ACTIVITY):
+            vals.append(math.sqrt(cell(_ABC_ACTIVITY[0], 0) * cell(_ABC_ACTIVITY[1], 0)))
+        else:
+            vals.append(float("nan"))
         return np.array(vals, dtype=np.float32), not math.isnan(vals[8])
 
 

@@ -70,7 +70,7 @@ _VERSION = re.compile(r"^(?P<base>.+?)\.\d+(?P<suffix>_PAR_[XY])?$")
 
 
 def id_key(gene_id: str) -> str:
-    """A gene or transcript identifier without its version, upper-cased, for matching.
+    """Return an identifier without its version, upper-cased, for matching.
 
     A ``_PAR_Y`` suffix (GENCODE's copy of a pseudo-autosomal gene) is kept, so the copy
     never matches its X-chromosome gene: ``ENSG00000990001.14`` → ``ENSG00000990001``;

@@ -164,6 +164,22 @@ class ContactMapHiC:
             )
         self.normalization = normalization
         self.abc_adjust = abc_adjust
+        self._check_weights()
+
+    def _check_weights(self) -> None:
+        """Refuse balancing weights that are all NaN (a failed balance gives all-zero contacts)."""
+        if self.normalization == "NONE":
+            return
+        try:
+            weights = self._file.weights(self.normalization)
+        except (RuntimeError, ValueError):  # .hic normalisation vectors: read per query
+            return
+        if weights is not None and len(weights) and bool(np.isnan(weights).all()):
+            raise DataError(
+                f"Hi-C file {self.path}: every {self.normalization!r} balancing weight is NaN "
+                "(the balance failed), so every contact would be 0; balance it again (cooler "
+                "balance) or set hic_normalization = 'NONE' in the profile"
+            )
 
     def __repr__(self) -> str:
         return f"ContactMapHiC({str(self.path)!r}, {self.resolution}, {self.normalization!r})"

@@ -1,0 +1,128 @@
+"""Missing values in the tables users bring: dropped with a count, never relabelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from regfind.benchmark import crispr_benchmark, read_crispr
+
+HEADER = ("chrom\tchromStart\tchromEnd\tmeasuredGeneSymbol\tstartTSS\tRegulated\t"
+          "ValidConnection\tCellType")
+
+
+def _crispri(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+ROWS = [
+    "chr1\t1000\t1500\tGA\t5000\tTRUE\tTRUE\tK562",
+    "chr1\t2000\t2500\tGA\t5000\tFALSE\tTRUE\tK562",
+    "chr1\t3000\t3500\tGA\tNA\tTRUE\tTRUE\tK562",     # no TSS: unusable
+    "chr1\t4000\t4500\tGA\t5000\tNA\tTRUE\tK562",     # no label: unusable, not a negative
+    "chr1\t6000\t6500\tGA\t5000\t\tTRUE\tK562",       # empty label
+    "chr1\t7000\t7500\tGA\t5000\tFALSE\tNA\tK562",    # validity unknown: not a valid pair
+    "chr1\t8000\t8500\tGA\t5000\tTRUE\tTRUE\tK562",
+]
+
+
+def test_na_rows_are_dropped_with_a_count_and_never_relabelled(tmp_path: Path) -> None:
+    path = _crispri(tmp_path / "crispri.tsv", ROWS)
+    with pytest.warns(UserWarning, match=r"dropped 3 of 6 pairs .*line 4, column startTSS"):
+        pairs = read_crispr(path)
+    assert pairs["start"].tolist() == [1000, 2000, 8000]
+    assert pairs["label"].tolist() == [True, False, True]
+    assert pairs["tss"].tolist() == [5000, 5000, 5000]
+    assert pairs.attrs["dropped_rows"] == 3
+
+
+def test_text_in_a_coordinate_is_dropped_too(tmp_path: Path) -> None:
+    path = _crispri(tmp_path / "c.tsv", [ROWS[0], "chr1\tfoo\t1500\tGA\t5000\tTRUE\tTRUE\tK562"])
+    with pytest.warns(UserWarning, match="column chromStart"):
+        pairs = read_crispr(path)
+    assert len(pairs) == 1
+
+
+def test_benchmark_reports_the_dropped_pairs(tmp_path: Path) -> None:
+    path = _crispri(tmp_path / "crispri.tsv", ROWS)
+    with pytest.warns(UserWarning, match="dropped 3"):
+        res = crispr_benchmark(path, methods=["distance"], n_boot=10, seed=0)
+    assert res.summary()["dropped_rows"] == 3 and res.params["dropped_rows"] == 3
+    assert "3 pair(s) of the file dropped" in res.format_reach()
+    # 3 usable pairs, 2 positives: AUPRC of distance (1/|mid - tss|) from the ranking by hand:
+    # distances 3750 (+), 2750 (-), 3250 (+) -> ranked -, +, + -> AP = (1/2 + 2/3) / 2
+    row = res.metrics.set_index(["method", "scope", "bin"]).loc[("distance", "all", "all")]
+    assert row["pairs"] == 3 and row["positives"] == 2
+    assert row["auprc"] == pytest.approx((1 / 2 + 2 / 3) / 2)
+
+
+def test_cli_benchmark_on_na_table_says_dropped(tmp_path: Path, run_cli) -> None:
+    path = _crispri(tmp_path / "crispri.tsv", ROWS)
+    with pytest.warns(UserWarning, match="dropped 3 of 6 pairs"):
+        code, out, err = run_cli(["benchmark", "crispr", "--truth", path, "--methods",
+                                  "distance", "--bootstrap", "10"])
+    assert code == 0, err
+    assert "3 pair(s) of the file dropped" in out and "Traceback" not in err
+
+
+def test_cool_with_all_nan_weights_is_refused(tmp_path: Path) -> None:
+    import h5py
+    import numpy as np
+    from inputs_data import CHROM_SIZES, COOL_PIXELS, write_cool
+
+    from regfind.errors import DataError
+    from regfind.io.hic import ContactMapHiC
+
+    path = write_cool(tmp_path / "failed.cool", CHROM_SIZES, 10, COOL_PIXELS)
+    with h5py.File(path, "a") as fh:
+        fh["bins/weight"] = np.full(fh["bins/chrom"].shape[0], np.nan)
+    with pytest.raises(DataError, match=r"failed\.cool: every 'weight' balancing weight is NaN"
+                       r".*hic_normalization = 'NONE'"):
+        ContactMapHiC(path, 10, "weight")
+    assert ContactMapHiC(path, 10, "NONE").contacts is not None  # raw counts still open
+
+
+def test_cool_with_some_nan_weights_opens(tmp_path: Path) -> None:
+    """Masked low-coverage bins (NaN weights) are normal: only an all-NaN balance is refused."""
+    import h5py
+    import numpy as np
+    from inputs_data import CHROM_SIZES, COOL_PIXELS, write_cool
+
+    from regfind.coords import Locus
+    from regfind.io.hic import ContactMapHiC
+
+    path = write_cool(tmp_path / "ok.cool", CHROM_SIZES, 10, COOL_PIXELS)
+    with h5py.File(path, "a") as fh:
+        w = np.ones(fh["bins/chrom"].shape[0])
+        w[0] = np.nan
+        fh["bins/weight"] = w
+    hic = ContactMapHiC(path, 10, "weight", abc_adjust=False)
+    v = hic.contacts(Locus.around_tss("chr1", 505, 1000, window=200))  # [405, 605)
+    # TSS bin 50: pixel (50, 50) = 10 and (45, 50) = 3 times weights 1 (cooler divides)
+    assert v[500 - 405] == pytest.approx(10) and v[455 - 405] == pytest.approx(3)
+
+
+@pytest.mark.parametrize("bad", ["NA", "nan", "", "inf"])
+def test_expression_table_refuses_missing_targets(tmp_path: Path, bad: str) -> None:
+    from regfind._train_data import read_expression
+    from regfind.errors import DataError
+
+    path = tmp_path / "expr.tsv"
+    path.write_text(f"gene\tsplit\tlog10_expr\nG1\ttrain\t1.5\nG2\ttrain\t{bad}\n")
+    with pytest.raises(DataError, match=r"expr\.tsv line 3, column log10_expr: .* is not a "
+                       "finite number"):
+        read_expression(path)
+
+
+def test_abc_gene_list_refuses_na_activity(tmp_path: Path) -> None:
+    from regfind.errors import DataError
+    from regfind.io.features import read_abc_activity
+
+    path = tmp_path / "GeneList.txt"
+    path.write_text("symbol\tH3K27ac.RPM.TSS1Kb\tDHS.RPM.TSS1Kb\nENSG1\t4\t9\nENSG2\tNA\t1\n")
+    with pytest.raises(DataError, match=r"line 3, column H3K27ac\.RPM\.TSS1Kb: 'NA'"):
+        read_abc_activity(path)
+    path.write_text("symbol\tH3K27ac.RPM.TSS1Kb\tDHS.RPM.TSS1Kb\nENSG1.3\t4\t9\n")
+    assert read_abc_activity(path) == {"ENSG1": pytest.approx(6.0)}
