@@ -17,6 +17,7 @@ same arguments mean the same thing everywhere:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,11 +65,11 @@ class RunContext:
 
 
 def _available(config: str | os.PathLike[str] | None) -> str:
-    from regfind.profiles import DEMO, config_path, default_profile, load_profiles
+    from regfind.profiles import DEMO, config_path, default_profile, load_each_profile
 
     names = []
     if config_path(config).is_file():
-        for prof in load_profiles(config).values():
+        for prof in load_each_profile(config)[0].values():
             names += [f"{c} (profile {prof.name})" for c in prof.cells]
     if default_profile(None, DEMO, config) == DEMO:
         names.append(f"{DEMO} (built-in)")
@@ -85,7 +86,7 @@ def profile_for_cell(cell: str, profile: str | None = None,
         The cell type is in no profile (the message lists the cell types available and how to
         add one), in several (choose one with ``profile``), or the named profile lacks it.
     """
-    from regfind.profiles import config_path, default_profile, get_profile, load_profiles
+    from regfind.profiles import config_path, default_profile, get_profile, load_each_profile
 
     if profile is None:
         profile = default_profile(None, cell, config)  # 'demo': the built-in demo (one rule)
@@ -94,10 +95,14 @@ def profile_for_cell(cell: str, profile: str | None = None,
         prof.cell(cell)  # raises with the cell types it has
         return prof
     path = config_path(config)
-    found = []
+    found, errors = [], {}
     if path.is_file():
-        found = [p for p in load_profiles(config).values()
-                 if any(c.lower() == cell.lower() for c in p.cells)]
+        profiles, errors = load_each_profile(config)
+        found = [p for p in profiles.values() if any(c.lower() == cell.lower() for c in p.cells)]
+    mention = re.compile(rf"\.cells\.{re.escape(cell)}\b", re.IGNORECASE)
+    bad = [e for e in errors.values() if mention.search(str(e))]
+    if not found and bad:
+        raise bad[0]  # the cell's own profile could not be read: say why
     if len(found) == 1:
         return found[0]
     if len(found) > 1:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from regfind.sources import Sources
 
 __all__ = ["DEMO", "CellType", "Profile", "config_path", "default_profile", "demo_profile",
-           "get_profile", "load_profiles"]
+           "get_profile", "load_each_profile", "load_profiles"]
 
 _GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes", "gene_names", "geneexp_root")
 _CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features", "gene_list")
@@ -160,7 +160,30 @@ def load_profiles(config: str | Path | None = None) -> dict[str, Profile]:
     Raises
     ------
     ConfigError
-        The file is missing, not valid TOML, or a profile lacks a required key.
+        The file is missing, not valid TOML, or a profile lacks a required key or has a value
+        of the wrong type or range (the first such profile's error).
+    """
+    profiles, errors = load_each_profile(config)
+    if errors:
+        raise next(iter(errors.values()))
+    return profiles
+
+
+def load_each_profile(config: str | Path | None = None
+                      ) -> tuple[dict[str, Profile], dict[str, ConfigError]]:
+    """Read every profile on its own, so that one bad profile does not break the others.
+
+    Returns
+    -------
+    profiles : dict of str to Profile
+        The profiles that were read.
+    errors : dict of str to ConfigError
+        Profile name -> the error of each profile that could not be read.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not valid TOML, or has no ``[profiles.<name>]`` table.
     """
     path = config_path(config)
     if not path.is_file():
@@ -175,7 +198,14 @@ def load_profiles(config: str | Path | None = None) -> dict[str, Profile]:
     profiles = data.get("profiles")
     if not isinstance(profiles, dict) or not profiles:
         raise ConfigError(f"profiles file {path} has no [profiles.<name>] table")
-    return {name: _profile(name, body, path) for name, body in profiles.items()}
+    good: dict[str, Profile] = {}
+    errors: dict[str, ConfigError] = {}
+    for name, body in profiles.items():
+        try:
+            good[name] = _profile(name, body, path)
+        except ConfigError as exc:
+            errors[name] = exc
+    return good, errors
 
 
 #: Name of the built-in profile (and its cell type): the simulated demo genome.
@@ -211,7 +241,7 @@ def default_profile(profile: str | None, cell: str | None,
     if profile is not None or cell != DEMO:
         return profile
     path = config_path(config)
-    if path.is_file() and any(DEMO in p.cells for p in load_profiles(config).values()):
+    if path.is_file() and any(DEMO in p.cells for p in load_each_profile(config)[0].values()):
         return None
     return DEMO
 
@@ -224,14 +254,17 @@ def get_profile(name: str | None = None, config: str | Path | None = None) -> Pr
     """
     if name == DEMO and not _defines(config, DEMO):
         return demo_profile()
-    profiles = load_profiles(config)
+    profiles, errors = load_each_profile(config)
+    names = [*profiles, *errors]
     if name is None:
-        if len(profiles) == 1:
-            return next(iter(profiles.values()))
-        raise ConfigError(f"several profiles ({', '.join(profiles)}); choose one with profile=")
+        if len(names) != 1:
+            raise ConfigError(f"several profiles ({', '.join(names)}); choose one with profile=")
+        name = names[0]
+    if name in errors:
+        raise errors[name]
     if name not in profiles:
         raise ConfigError(
-            f"no profile {name!r} in {config_path(config)} (has {', '.join(profiles)})"
+            f"no profile {name!r} in {config_path(config)} (has {', '.join(names)})"
         )
     return profiles[name]
 
@@ -239,7 +272,10 @@ def get_profile(name: str | None = None, config: str | Path | None = None) -> Pr
 def _defines(config: str | Path | None, name: str) -> bool:
     """Whether the profiles file exists and defines profile ``name``."""
     path = config_path(config)
-    return path.is_file() and name in load_profiles(config)
+    if not path.is_file():
+        return False
+    profiles, errors = load_each_profile(config)
+    return name in profiles or name in errors
 
 
 def _path(value: Any, base: Path, where: str) -> Path:
@@ -306,7 +342,21 @@ def _cell(name: str, body: Any, base: Path, where: str) -> CellType:
                        if "gene_features" in body else None),
         gene_list=(_path(body["gene_list"], base, f"{where} gene_list")
                    if "gene_list" in body else None),
-        hic_resolution=int(body.get("hic_resolution", 5000)),
-        hic_normalization=str(body.get("hic_normalization", "VC")),
-        model=body.get("model"),
+        hic_resolution=_value(body, "hic_resolution", 5000, int, where, "5000 (bp, an integer)"),
+        hic_normalization=_value(body, "hic_normalization", "VC", str, where,
+                                 '"VC", "KR", "weight" or "NONE"'),
+        model=_value(body, "model", None, str, where, '"demo-soft" or "models/my-model"'),
     )
+
+
+def _value(body: dict, key: str, default: Any, kind: type, where: str, example: str) -> Any:
+    """Check one setting's type (and, for numbers, that it is positive)."""
+    if key not in body:
+        return default
+    value = body[key]
+    ok = isinstance(value, kind) and not isinstance(value, bool)
+    ok = ok and (value > 0 if kind is int else bool(value))
+    if not ok:
+        raise ConfigError(f"{where} {key} = {value!r} is not valid; write for example "
+                          f"{key} = {example}")
+    return value

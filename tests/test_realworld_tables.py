@@ -126,3 +126,68 @@ def test_abc_gene_list_refuses_na_activity(tmp_path: Path) -> None:
         read_abc_activity(path)
     path.write_text("symbol\tH3K27ac.RPM.TSS1Kb\tDHS.RPM.TSS1Kb\nENSG1.3\t4\t9\n")
     assert read_abc_activity(path) == {"ENSG1": pytest.approx(6.0)}
+
+
+PROFILES = """
+[profiles.good]
+fasta = "g.fa"
+[profiles.good.cells.K562]
+h3k27ac = "k.bw"
+dnase = "d.bw"
+[profiles.bad]
+fasta = "g.fa"
+[profiles.bad.cells.HepG2]
+h3k27ac = "k.bw"
+dnase = "d.bw"
+hic_resolution = "5kb"
+"""
+
+
+@pytest.fixture
+def mixed_profiles(tmp_path: Path) -> Path:
+    path = tmp_path / "profiles.toml"
+    path.write_text(PROFILES)
+    return path
+
+
+def test_bad_profile_value_names_file_key_and_example(mixed_profiles: Path) -> None:
+    from regfind.errors import ConfigError
+    from regfind.profiles import get_profile
+
+    with pytest.raises(ConfigError, match=r"profiles\.toml: \[profiles\.bad\]\.cells\.HepG2 "
+                       r"hic_resolution = '5kb' is not valid; write for example "
+                       r"hic_resolution = 5000"):
+        get_profile("bad", mixed_profiles)
+
+
+def test_one_bad_profile_does_not_break_the_others(mixed_profiles: Path) -> None:
+    from regfind.context import profile_for_cell
+    from regfind.errors import ConfigError
+
+    assert profile_for_cell("K562", config=mixed_profiles).name == "good"
+    with pytest.raises(ConfigError, match="hic_resolution = '5kb'"):
+        profile_for_cell("HepG2", config=mixed_profiles)  # its own profile's error, not 'unknown'
+
+
+@pytest.mark.parametrize(("line", "key"), [
+    ("hic_resolution = 0", "hic_resolution"),
+    ("hic_resolution = true", "hic_resolution"),
+    ("hic_normalization = 5", "hic_normalization"),
+    ('model = ""', "model"),
+])
+def test_other_bad_values(tmp_path: Path, line: str, key: str) -> None:
+    from regfind.errors import ConfigError
+    from regfind.profiles import get_profile
+
+    path = tmp_path / "p.toml"
+    path.write_text(f'[profiles.x]\nfasta = "g.fa"\n[profiles.x.cells.C]\nh3k27ac = "k.bw"\n'
+                    f'dnase = "d.bw"\n{line}\n')
+    with pytest.raises(ConfigError, match=rf"{key} = .* is not valid; write for example"):
+        get_profile("x", path)
+
+
+def test_cli_profiles_lists_good_and_names_the_bad(mixed_profiles: Path, run_cli) -> None:
+    code, out, err = run_cli(["profiles", "--config", mixed_profiles])
+    assert code == 1 and "Traceback" not in err
+    assert "good: K562" in out and "bad: NOT READ" in out and "hic_resolution = '5kb'" in out
+    assert "1 profile(s) could not be read" in err

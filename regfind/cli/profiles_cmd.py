@@ -14,10 +14,10 @@ def profiles(config: str | None) -> None:
     The built-in ``demo`` profile (the simulated demo genome, made on first use) is always
     listed, unless the profiles file defines its own ``demo``.
     """
-    from regfind.profiles import DEMO, DEMO_MODEL, config_path, default_profile, load_profiles
+    from regfind.profiles import DEMO, DEMO_MODEL, config_path, default_profile, load_each_profile
 
     path = config_path(config)
-    loaded = load_profiles(config) if path.is_file() else {}
+    loaded, errors = load_each_profile(config) if path.is_file() else ({}, {})
     if path.is_file():
         click.echo(f"profiles file: {path}")
     else:
@@ -32,5 +32,9 @@ def profiles(config: str | None) -> None:
         for label, file, status in prof.check_files():
             problems += status != "ok"
             click.echo(f"  {status:<10} {label:<24} {file}")
+    for name, error in errors.items():
+        click.echo(f"{name}: NOT READ - {error}")
+    if errors:
+        raise click.ClickException(f"{len(errors)} profile(s) could not be read (see above)")
     if problems:
         raise click.ClickException(f"{problems} file(s) missing or unreadable")
