@@ -218,8 +218,8 @@ def demo_profile() -> Profile:
     """Return the built-in ``demo`` profile: the simulated demo genome and its bundled model.
 
     The data are regenerated deterministically on first use (``regfind simulate``, seed 0,
-    about half a minute) into the user cache and verified against their recorded checksums;
-    the model is :data:`DEMO_MODEL`.
+    about three minutes on two cores) into the user cache and verified against their
+    recorded checksums; the model is :data:`DEMO_MODEL`.
     """
     from dataclasses import replace
 

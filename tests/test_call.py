@@ -235,6 +235,7 @@ def test_sigkill_midway_then_resume(tmp_path):
     assert not list(tmp_path.glob(".killed.bed*"))  # no temporary file left either
     resumed = subprocess.run(argv(out) + ["--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {done} of {len(names)} gene(s) already finished" in resumed.stderr
     fresh = tmp_path / "fresh.bed"
     subprocess.run(argv(fresh), capture_output=True, text=True, check=True)
     assert out.read_text() == fresh.read_text()

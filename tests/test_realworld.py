@@ -160,3 +160,53 @@ def test_compare_a_set_named_like_a_summary_column() -> None:
     assert list(res.upset.columns[4:]) == ["regions (set)", "bp (set)"]
     assert up["regions"].sum() == 2 and up["bp"].sum() == 10 + 10 + 45 - 5
     assert "regions" in res.format_upset()
+
+
+def test_interrupted_call_says_how_to_resume(tmp_path: Path, run_cli, monkeypatch) -> None:
+    """Ctrl-C after some genes: the message names the kept genes and --resume; a rerun says
+    how many it reuses."""
+    from call_data import save_tiny_model, write_profile
+
+    import regfind.cli._run as run_mod
+
+    genes = [(f"ENSG1{i:03d}", f"G{i:03d}", "chr1", 1000 + 100 * i, "+") for i in range(6)]
+    toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"), genes=genes)
+    real = run_mod._progress_bar
+
+    def interrupt_after_two(tqdm, total, initial=0):
+        def wrap(items):
+            for i, item in enumerate(items):
+                if i == 2:
+                    raise KeyboardInterrupt
+                yield item
+        return wrap
+
+    out = tmp_path / "calls.bed"
+    argv = ["call", "--gene", "G000", "--gene", "G001", "--gene", "G002", "--gene", "G003",
+            "--cell", "demo", "--config", toml, "-o", out, "--batch-size", "1"]
+    monkeypatch.setattr(run_mod, "_progress_bar", interrupt_after_two)
+    code, _, err = run_cli(argv)
+    assert code == 130 and not out.exists()
+    assert "interrupted: 2 finished gene(s) are kept in" in err and "--resume" in err
+    monkeypatch.setattr(run_mod, "_progress_bar", real)
+    code, _, err = run_cli([*argv, "--resume"])
+    assert code == 0, err
+    assert "resuming: 2 of 4 gene(s) already finished" in err and out.exists()
+
+
+def test_demo_build_says_what_it_does(tmp_path: Path, monkeypatch, capsys) -> None:
+    import regfind.simulate as sim
+    from regfind.simulate.demo import ensure_demo_data
+
+    seen = {}
+
+    def fake(config, out, *, progress=False):
+        seen["progress"] = progress
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(sim, "simulate", fake)
+    with pytest.raises(RuntimeError, match="stop here"):
+        ensure_demo_data(tmp_path / "demo")
+    err = capsys.readouterr().err
+    assert "building the demo genome in" in err and "first use only" in err
+    assert seen["progress"] is True

@@ -65,10 +65,17 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         spec = {k: v for k, v in ctx.worker_spec().items() if k != "cell"}
         result = _run_engine(run, spec, workdir, keep, scheduler, workers)
     else:
-        bar = _progress_bar(tqdm, len(names) + len(loci))
-        result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
-                      batch_size=batch_size, device=device, predict=predict,
-                      precision=precision, keep_masks=keep, workdir=workdir, progress=bar)
+        done = _resumed(workdir, names, loci, sources)
+        bar = _progress_bar(tqdm, len(names) + len(loci), initial=done)
+        try:
+            result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
+                          batch_size=batch_size, device=device, predict=predict,
+                          precision=precision, keep_masks=keep, workdir=workdir, progress=bar)
+        except KeyboardInterrupt:
+            saved = len(list(workdir.glob("*.npz"))) if workdir.is_dir() else 0
+            click.echo(f"interrupted: {saved} finished gene(s) are kept in {workdir}; run the "
+                       "same command with --resume to continue from them", err=True)
+            raise
     _check_not_empty(result, len(names) + len(loci), workdir)
     _write_outputs(result, output, track, trackline, sources.genome.chrom_sizes)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -175,11 +182,31 @@ def _write_outputs(result: Any, output: Path, track: Path | None, trackline: boo
     write_sidecar(result, str(output) + ".json", outputs)
 
 
-def _progress_bar(tqdm: Any, total: int) -> Any:
+def _progress_bar(tqdm: Any, total: int, initial: int = 0) -> Any:
     def wrap(items: Any) -> Any:
-        return tqdm(items, total=total, unit="gene", desc="regfind call", leave=False,
-                    disable=None)
+        return tqdm(items, total=total, initial=initial, unit="gene", desc="regfind call",
+                    leave=False, disable=None)
     return wrap
+
+
+def _resumed(workdir: Path, names: list[str], loci: list[Any], sources: Any) -> int:
+    """Count the requested genes a resumed run reuses, and say so."""
+    from regfind.calling import GeneStore, gene_label
+    from regfind.errors import RegfindError
+
+    if not workdir.is_dir():
+        return 0
+    store = GeneStore(workdir)
+    labels = [loc.gene for loc in loci]
+    for g in names:
+        try:
+            labels.append(gene_label(sources, g))
+        except RegfindError:  # an unknown gene is skipped (and reported) by the call itself
+            labels.append(g)
+    done = sum(store.has(lab) for lab in labels)
+    click.echo(f"resuming: {done} of {len(labels)} gene(s) already finished in {workdir} are "
+               "reused", err=True)
+    return done
 
 
 def _print_cutoff_analysis(result: Any) -> None:

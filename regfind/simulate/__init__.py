@@ -67,7 +67,8 @@ def _motifs(cfg: SimConfig) -> Motifs:
                   load_motifs(cfg.promoter_motifs, cfg.jaspar_release, cfg.pwm_pseudocount))
 
 
-def simulate(config: SimConfig = DEMO, out: str | Path = "sim") -> SimResult:
+def simulate(config: SimConfig = DEMO, out: str | Path = "sim", *,
+             progress: bool = False) -> SimResult:
     """Simulate a genome and write it (see the module docstring for the files).
 
     Parameters
@@ -76,6 +77,8 @@ def simulate(config: SimConfig = DEMO, out: str | Path = "sim") -> SimResult:
         Every parameter; the output is a deterministic function of it.
     out : path
         Folder to write (created; existing files of the same names are replaced).
+    progress : bool, default False
+        Show a progress bar over the chromosomes on a terminal (stderr).
 
     Returns
     -------
@@ -85,11 +88,15 @@ def simulate(config: SimConfig = DEMO, out: str | Path = "sim") -> SimResult:
     out.mkdir(parents=True, exist_ok=True)
     if not out.is_dir():
         raise DataError(f"cannot write the simulation to {out}: not a folder")
+    from tqdm import tqdm
+
     rng = np.random.default_rng(config.seed)
     motifs = _motifs(config)
     per_chrom = np.array_split(np.arange(config.n_genes), config.n_chroms)
     chroms, genes, ac, dn = {}, [], {}, {}
     blacklist: dict[str, list[tuple[int, int]]] = {}
+    bar = tqdm(total=config.n_chroms + 4, unit="step", desc="simulating chromosomes",
+               leave=False, disable=None if progress else True)
     for name, idx in zip(config.chrom_names, per_chrom, strict=True):
         seq, cgenes = place_chromosome(name, int(idx[0]) if idx.size else 0, idx.size, rng,
                                        config, motifs)
@@ -97,17 +104,25 @@ def simulate(config: SimConfig = DEMO, out: str | Path = "sim") -> SimResult:
         ac[name], dn[name] = chromosome_tracks(rng, cgenes, seq.size, blacklist[name], config)
         chroms[name] = seq
         genes.extend(cgenes)
+        bar.update()
     sizes = {k: int(v.size) for k, v in chroms.items()}
+    bar.set_description("writing genome and tracks")
     write_fasta(out / "genome.fa", chroms)
     write_gtf(out / "genes.gtf", genes, gene_structures(genes, rng, config))
+    bar.update()
     write_bigwig(out / "h3k27ac.bw", sizes, ac, config.bin_size)
     write_bigwig(out / "dnase.bw", sizes, dn, config.bin_size)
+    bar.update()
     bl = "".join(f"{c}\t{s}\t{e}\n" for c, ivs in blacklist.items() for s, e in ivs)
     write_text(out / "blacklist.bed", bl)
+    bar.set_description("writing gene features")
     write_features(out, genes, ac, dn, config)
+    bar.update()
     write_tables(out, genes, config)
     write_beds(out, genes)
     write_profile(out, config)
     write_text(out / "config.json", json.dumps(config.to_dict(), indent=2) + "\n")
     write_manifest(out)
+    bar.update()
+    bar.close()
     return SimResult(out, genes, config)

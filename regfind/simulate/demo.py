@@ -55,9 +55,13 @@ def ensure_demo_data(folder: str | Path | None = None, *, verify: bool = True) -
     """
     folder = Path(folder) if folder is not None else demo_dir()
     if not (folder / MANIFEST).is_file():
+        import sys
+
         from regfind.simulate import simulate
 
-        simulate(DEMO, folder)
+        print(f"regfind: building the demo genome in {folder} (first use only; about three "
+              "minutes on two cores)", file=sys.stderr, flush=True)
+        simulate(DEMO, folder, progress=True)
     if verify:
         try:
             verify_manifest(folder, expected=DEMO_MANIFEST_SHA256)
