@@ -32,6 +32,7 @@ import pandas as pd
 from regfind._benchmark_eval import BenchmarkResult, evaluate, window_reach
 from regfind._prmetrics import average_precision, bootstrap_ci, pr_curve, precision_at_recall
 from regfind.errors import ConfigError, DataError
+from regfind.io.chroms import match_chroms
 
 __all__ = ["BASELINES", "BenchmarkResult", "average_precision", "benchmark_path",
            "bootstrap_ci", "crispr_benchmark", "evaluate", "in_window", "pr_curve",
@@ -221,6 +222,8 @@ def score_masks(pairs: pd.DataFrame, masks: list[Any], aggregate: str = "mean") 
     if aggregate not in ("mean", "max"):
         raise ConfigError(f"aggregate must be 'mean' or 'max', got {aggregate!r}")
     by_gene = {m.locus.gene: m for m in masks}
+    pairs = match_chroms(pairs, {m.locus.chrom for m in masks}, file="the CRISPRi table",
+                         reference="the called windows")
     out = np.full(len(pairs), np.nan)
     for i, (g, c, s, e) in enumerate(zip(pairs["gene"], pairs["chrom"], pairs["start"],
                                          pairs["end"], strict=True)):
@@ -343,7 +346,8 @@ def out_of_reach(windows: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, tuple[
         Gene -> (positives outside its window, all its positives), for genes with at least one
         positive outside.
     """
-    pos = pairs[pairs["label"]]
+    pos = match_chroms(pairs[pairs["label"]], windows["chrom"].astype(str).unique(),
+                       file="the CRISPRi table", reference="the called windows")
     out = {}
     for w in windows.itertuples(index=False):
         rows = pos[(pos["gene"] == w.gene) & (pos["chrom"].astype(str) == str(w.chrom))]

@@ -40,6 +40,7 @@ from regfind._files import atomic_write
 from regfind.coords import Locus
 from regfind.errors import ConfigError, InputError
 from regfind.faithfulness import curve_ends, faithfulness, gene_areas, normalise, summarize
+from regfind.io.chroms import match_chroms
 
 __all__ = ["FRACTIONS", "OWN_METHODS", "FaithfulnessResult", "check_methods",
            "faithfulness_genes", "method_scores", "peak_scores"]
@@ -281,6 +282,9 @@ def faithfulness_genes(genes: str | Sequence[str], cell: str | None = None,
     fr = _with_ends(fractions)
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, net, cell_label = run.sources, run.model, run.cell
+    peak_sets = {name: match_chroms(t, sources.genome.chrom_sizes, file=name,
+                                    reference=sources.genome.path)
+                 for name, t in peak_sets.items()}
     tables: list[pd.DataFrame] = []
     skipped: list[tuple[str, str]] = []
     for inputs in each_gene(progress(genes) if progress is not None else genes, sources,

@@ -95,7 +95,7 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
         raise ConfigError("the report needs the masks: call with keep_masks=True")
     if image_format not in ("png", "svg"):
         raise ConfigError(f"image_format must be 'png' or 'svg', got {image_format!r}")
-    peaks_df, truth_df = _table(peaks), _table(truth)
+    peaks_df, truth_df = _table(peaks, sources), _table(truth, sources)
     motif_res = _motifs(result, sources, motifs)
     sections = [_section(gm, result, sources, peaks_df, truth_df,
                          (attributions or {}).get(gm.locus.gene), motif_res, image_format)
@@ -109,10 +109,16 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
     return Path(output)
 
 
-def _table(value: Any) -> pd.DataFrame | None:
-    if value is None or isinstance(value, pd.DataFrame):
-        return value
-    return read_bed(value)
+def _table(value: Any, sources: Any) -> pd.DataFrame | None:
+    """Return a region file or table with its chromosomes spelled as the genome spells them."""
+    from regfind.io.chroms import match_chroms
+
+    if value is None:
+        return None
+    table = value if isinstance(value, pd.DataFrame) else read_bed(value)
+    name = "the table" if isinstance(value, pd.DataFrame) else value
+    return match_chroms(table, sources.genome.chrom_sizes, file=name,
+                        reference=sources.genome.path)
 
 
 def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | None:

@@ -210,3 +210,43 @@ def test_demo_build_says_what_it_does(tmp_path: Path, monkeypatch, capsys) -> No
     err = capsys.readouterr().err
     assert "building the demo genome in" in err and "first use only" in err
     assert seen["progress"] is True
+
+
+def test_crispri_pairs_spelled_8_match_masks_on_chr8() -> None:
+    """CRISPRi tables written with Ensembl names ('8') still score masks of 'chr8' windows."""
+    import pandas as pd
+
+    from regfind.benchmark import out_of_reach, score_masks
+    from regfind.coords import Locus
+    from regfind.errors import RegfindWarning
+    from regfind.regions import GeneMask
+
+    loc = Locus.around_tss("chr8", 1000, 10_000, gene="G", window=200)  # [900, 1100)
+    mask = np.linspace(0, 1, 200, dtype=np.float32)
+    gm = GeneMask(loc, mask, np.ones(200, np.float32), np.ones(200, np.float32))
+    pairs = pd.DataFrame({"gene": ["G", "G"], "chrom": ["8", "8"], "start": [950, 1200],
+                          "end": [960, 1300], "label": [True, True]})
+    with pytest.warns(RegfindWarning, match=r"'8' -> 'chr8'"):
+        got = score_masks(pairs, [gm])
+    assert got[0] == pytest.approx(mask[50:60].mean()) and np.isnan(got[1])
+    windows = pd.DataFrame({"gene": ["G"], "chrom": ["chr8"], "start": [900], "end": [1100]})
+    with pytest.warns(RegfindWarning, match=r"'8' -> 'chr8'"):
+        assert out_of_reach(windows, pairs) == {"G": (1, 2)}
+
+
+def test_report_truth_in_another_spelling_is_matched_to_the_genome() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from regfind.errors import RegfindWarning
+    from regfind.report import _table
+
+    sources = SimpleNamespace(genome=SimpleNamespace(chrom_sizes={"chr1": 10, "chrM": 5},
+                                                     path="genome.fa"))
+    truth = pd.DataFrame({"chrom": ["1", "MT"], "start": [0, 1], "end": [5, 2]})
+    with pytest.warns(RegfindWarning, match="renamed as genome.fa spells them"):
+        assert _table(truth, sources)["chrom"].tolist() == ["chr1", "chrM"]
+    other = pd.DataFrame({"chrom": ["chrUn_x"], "start": [0], "end": [5]})
+    with pytest.warns(RegfindWarning, match="share no chromosome"):
+        _table(other, sources)

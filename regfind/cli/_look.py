@@ -39,6 +39,17 @@ def _sources_and_model(cell: str, profile: str | None, config: Path | None,
     return ctx.sources, ctx.model
 
 
+def _on_genome(path: Path | None, sources: Any) -> Any:
+    """Read a region file, its chromosomes spelled as the genome spells them."""
+    from regfind.io.bed import read_bed
+    from regfind.io.chroms import match_chroms
+
+    if path is None:
+        return None
+    return match_chroms(read_bed(path), sources.genome.chrom_sizes, file=path,
+                        reference=sources.genome.path)
+
+
 def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | None,
                    model_path: str | None, output: Path, region: str | None,
                    peaks: Path | None, truth: Path | None, logos: Path | None,
@@ -47,7 +58,6 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
     """Run ``regfind plot locus`` (see its help)."""
     from regfind import plot
     from regfind.calling import call
-    from regfind.io.bed import read_bed
     from regfind.plot._result import pick_mask, window_tracks
 
     sources, model = _sources_and_model(cell, profile, config, model_path)
@@ -55,9 +65,8 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
                   top_fraction=top_fraction, device=device)
     if result.skipped:
         raise DataError(f"{gene}: {result.skipped[0][1]}")
-    fig = result.plot(sources=sources, peaks=read_bed(peaks) if peaks else None,
-                      truth=read_bed(truth) if truth else None, region=region,
-                      bin_size=bin_size)
+    fig = result.plot(sources=sources, peaks=_on_genome(peaks, sources),
+                      truth=_on_genome(truth, sources), region=region, bin_size=bin_size)
     plot.save(fig, output)
     if logos is not None:
         gm = pick_mask(result, None)

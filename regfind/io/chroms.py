@@ -17,8 +17,8 @@ from typing import Any
 
 from regfind.errors import DataError, GenomeMismatchError, RegfindWarning
 
-__all__ = ["alias_key", "check_lengths", "harmonise_chroms", "read_chrom_sizes",
-           "resolve_chrom"]
+__all__ = ["alias_key", "check_lengths", "harmonise_chroms", "match_chroms",
+           "read_chrom_sizes", "resolve_chrom"]
 
 
 def alias_key(name: str) -> str:
@@ -101,33 +101,63 @@ def harmonise_chroms(tables: Mapping[str, Any], reference: str | None = None
     Returns
     -------
     dict of str to pandas.DataFrame
-        The tables, renamed where needed (copies; the inputs are not changed). A
-        :class:`RegfindWarning` names each renaming, and another says when two non-empty
-        tables share no chromosome at all (comparing them can only give zeros).
+        The tables, renamed where needed (copies; the inputs are not changed), with the
+        warnings of :func:`match_chroms`.
     """
     names = [n for n, t in tables.items() if len(t)]
     if not names:
         return dict(tables)
     ref = reference if reference in names else names[0]
-    spelling = {alias_key(c): c for c in dict.fromkeys(tables[ref]["chrom"].astype(str))}
-    out = {}
-    for name, table in tables.items():
-        if name == ref or not len(table):
-            out[name] = table
-            continue
-        chroms = table["chrom"].astype(str)
-        mapping = {c: spelling[alias_key(c)] for c in chroms.unique()
-                   if c not in spelling.values() and alias_key(c) in spelling}
-        if mapping:
-            shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(mapping.items())[:3])
-            warnings.warn(f"chromosomes of {name} renamed as {ref} spells them ({shown}"
-                          f"{', ...' if len(mapping) > 3 else ''})", RegfindWarning, stacklevel=2)
-            table = table.assign(chrom=chroms.replace(mapping))
-        if not set(table["chrom"].astype(str)) & set(spelling.values()):
-            warnings.warn(f"{name} and {ref} share no chromosome: every overlap between them "
-                          "is 0", RegfindWarning, stacklevel=2)
-        out[name] = table
-    return out
+    spelling = list(dict.fromkeys(tables[ref]["chrom"].astype(str)))
+    return {name: table if name == ref else match_chroms(table, spelling, file=name,
+                                                         reference=ref)
+            for name, table in tables.items()}
+
+
+def match_chroms(table: Any, names: Iterable[str], *, file: object, reference: object,
+                 stacklevel: int = 3) -> Any:
+    """Spell a region table's chromosomes as ``reference`` does (``8`` -> ``chr8``).
+
+    The one aliasing rule (:func:`alias_key`) for every place that matches chromosomes
+    between two inputs: region sets, truth sets, peaks, CRISPRi tables and windows.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Regions with a ``chrom`` column (may be empty).
+    names : iterable of str
+        The chromosome names of ``reference`` (a genome's, or another table's).
+    file, reference : object
+        Named in the warnings.
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself when nothing is renamed, else a renamed copy. A
+        :class:`RegfindWarning` names the renaming, and another says when the two share no
+        chromosome at all (every overlap between them is then 0).
+    """
+    if not len(table):
+        return table
+    spelling: dict[str, str] = {}
+    for name in names:
+        spelling.setdefault(alias_key(name), name)
+    chroms = table["chrom"].astype(str)
+    present = set(spelling.values())
+    mapping = {c: spelling[alias_key(c)] for c in chroms.unique()
+               if c not in present and alias_key(c) in spelling}
+    if mapping:
+        shown = ", ".join(f"{a!r} -> {b!r}" for a, b in list(mapping.items())[:3])
+        warnings.warn(f"chromosomes of {file} renamed as {reference} spells them ({shown}"
+                      f"{', ...' if len(mapping) > 3 else ''})", RegfindWarning,
+                      stacklevel=stacklevel)
+        table = table.assign(chrom=chroms.replace(mapping))
+    if spelling and not set(table["chrom"].astype(str)) & present:
+        warnings.warn(f"{file} and {reference} share no chromosome: every overlap between them "
+                      "is 0", RegfindWarning, stacklevel=stacklevel)
+    return table
 
 
 def check_lengths(
