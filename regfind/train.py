@@ -234,7 +234,10 @@ def _save_state(out: Path, model: Any, opt: Any, sched: Any, epoch: int, history
 
     state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
              "scheduler": sched.state_dict(), "epoch": epoch, "best_mse": best,
-             "history_json": json.dumps(history)}
+             "history_json": json.dumps(history),
+             # the mask's Beta samples draw from torch's generator: a resumed run continues it
+             "torch_rng": torch.get_rng_state(),
+             "cuda_rng": (torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])}
     fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=out)
     os.close(fd)
     torch.save(state, tmp)
@@ -248,6 +251,10 @@ def _load_state(out: Path, model: Any, opt: Any, sched: Any) -> tuple[int, list,
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     sched.load_state_dict(state["scheduler"])
+    if "torch_rng" in state:  # states written before the generator was saved lack it
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
     return int(state["epoch"]), json.loads(state["history_json"]), float(state["best_mse"])
 
 

@@ -40,6 +40,61 @@ def test_benchmark_reports_every_method(run) -> None:
     assert math.isfinite(res["expression"]["mse"])
 
 
+def _independent_auprc(sim: Path, model_dir: Path, n_genes: int) -> dict[str, float]:
+    """AUPRC of distance and DNase for the test genes, from the files and scikit-learn alone.
+
+    Labels: bases of truth.bed elements (the causal ones) of each gene, in its window centred
+    on the TSS of expression.tsv, the promoter's ``center_len`` bases left out. Scores: 1/(d+1)
+    and the DNase bigWig read with pyBigWig (AUPRC is unchanged by the model input's monotone
+    transform of the signal).
+    """
+    import json as _json
+
+    import numpy as np
+    import pyBigWig
+    from sklearn.metrics import average_precision_score
+
+    window = TINY.window
+    center = _json.loads((model_dir / "model.json").read_text())["config"]["center_len"]
+    truth = [ln.split("\t") for ln in (sim / "truth.bed").read_text().splitlines()[1:]]
+    rows = [ln.split("\t") for ln in (sim / "expression.tsv").read_text().splitlines()]
+    head = rows[0]
+    test = [dict(zip(head, r, strict=True)) for r in rows[1:]]
+    test = [r for r in test if r["split"] == "test"][:n_genes]
+    bw = pyBigWig.open(str(sim / "dnase.bw"))
+    keep = np.ones(window, bool)
+    p0 = (window - center) // 2
+    keep[p0:p0 + center] = False
+    ys, dist, dnase = [], [], []
+    for r in test:
+        tss = int(r["tss"])
+        start = tss - window // 2
+        lab = np.zeros(window, bool)
+        for t in truth:
+            if t[6] == r["gene_id"]:
+                lab[max(int(t[1]) - start, 0):max(min(int(t[2]) - start, window), 0)] = True
+        size = bw.chroms(r["chrom"])
+        sig = np.full(window, np.nan)
+        lo, hi = max(start, 0), min(start + window, size)
+        sig[lo - start:hi - start] = np.nan_to_num(bw.values(r["chrom"], lo, hi, numpy=True))
+        ys.append(lab[keep])
+        dist.append((1.0 / (np.abs(np.arange(window) - window // 2) + 1.0))[keep])
+        dnase.append(np.where(np.isnan(sig), -np.inf, sig)[keep])
+    y = np.concatenate(ys)
+    return {"distance": average_precision_score(y, np.concatenate(dist)),
+            "dnase": average_precision_score(y, np.concatenate(dnase))}
+
+
+def test_auprc_matches_scikit_learn_on_the_files(run) -> None:
+    from regfind.benchmark_synthetic import run_synthetic
+
+    res = run_synthetic(*run, attributions=False)
+    want = _independent_auprc(*run, res["n_genes"])
+    for name in ("distance", "dnase"):
+        assert res["methods"][name]["auprc"] == pytest.approx(want[name], abs=1e-6), name
+    assert res["methods"]["dnase"]["auprc"] > 2 * res["positive_fraction"], res  # open chromatin
+
+
 def test_cli_command_json(run) -> None:
     import json
 

@@ -59,6 +59,68 @@ def test_training_smoke_loss_decreases_and_resume(sets, tmp_path: Path) -> None:
     assert [h["epoch"] for h in more["history"]] == list(range(1, 9))
 
 
+@pytest.mark.parametrize("options", [{}, {"mask_gate": "noise"}])
+def test_resumed_run_equals_an_uninterrupted_one(sets, tmp_path: Path, monkeypatch,
+                                                 options: dict) -> None:
+    """Stopped after epoch 2 of 4 and resumed: the same weights and history as one run.
+
+    The noise gate draws from torch's generator at every step, so its resumed run matches
+    only when the generator's state is saved and restored with the checkpoint.
+    """
+    import torch
+
+    import regfind.train as train_mod
+    from regfind.model.checkpoint import load_model
+
+    whole = train_mod.train(sets, tmp_path / "whole", _tc(epochs=4, **options), progress=False)
+    real = train_mod._save_state
+
+    def stop_after_two(out, model, opt, sched, epoch, history, best):
+        real(out, model, opt, sched, epoch, history, best)
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_mod, "_save_state", stop_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_mod.train(sets, tmp_path / "split", _tc(epochs=4, **options), progress=False)
+    monkeypatch.setattr(train_mod, "_save_state", real)
+    resumed = train_mod.train(sets, tmp_path / "split", _tc(epochs=4, **options), resume=True,
+                              progress=False)
+    for k in ("pred_loss", "valid_mse"):
+        assert [h[k] for h in resumed["history"]] == pytest.approx(
+            [h[k] for h in whole["history"]], rel=1e-6), k
+    a = load_model(tmp_path / "whole", device="cpu").state_dict()
+    b = load_model(tmp_path / "split", device="cpu").state_dict()
+    for name, value in a.items():
+        torch.testing.assert_close(b[name], value, rtol=1e-6, atol=1e-7, msg=name)
+
+
+def test_evaluate_matches_metrics_by_hand(sets) -> None:
+    """MSE, MAE and Pearson r of evaluate() against numpy on the model's own predictions."""
+    import torch
+
+    from regfind.train import _make_model, evaluate
+
+    torch.manual_seed(0)
+    model = _make_model(_tc(), TINY.window)
+    data = sets["test"]
+    model.eval()
+    with torch.no_grad():
+        preds = []
+        for i in range(len(data)):  # one gene at a time: also checks batch-size invariance
+            b = data.batch(np.array([i]))
+            preds.append(float(model(b["seqs"], b["signals"], b["rna_feat"],
+                                     b["blacklist"]).pred[0]))
+    p, y = np.array(preds), data.target.astype(np.float64)
+    got = evaluate(model, data, batch_size=3)
+    assert got["n"] == len(y) == 8
+    assert got["mse"] == pytest.approx(((p - y) ** 2).mean(), rel=1e-5)
+    assert got["mae"] == pytest.approx(np.abs(p - y).mean(), rel=1e-5)
+    dp, dy = p - p.mean(), y - y.mean()
+    r = (dp * dy).sum() / np.sqrt((dp ** 2).sum() * (dy ** 2).sum())
+    assert got["pearson"] == pytest.approx(r, abs=1e-4)
+
+
 def test_cli_train(tiny, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
