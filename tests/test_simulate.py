@@ -102,7 +102,10 @@ def test_expression_follows_the_documented_rule(sim) -> None:
         act = float(prom)
         for r in elems:
             mid = (int(r[1]) + int(r[2])) // 2
-            assert math.isclose(float(r[9]), contact(abs(mid - int(tss)), TINY), rel_tol=1e-4)
+            # docs/simulation.md: c(d) = (max(d, floor) / floor) ** -gamma (floor 1 kb, 0.87)
+            d = abs(mid - int(tss))
+            want = (max(d, TINY.contact_floor) / TINY.contact_floor) ** -TINY.contact_gamma
+            assert math.isclose(float(r[9]), want, rel_tol=1e-4)
             act += float(r[8]) * float(r[9])
         noise = math.log(float(cage) / (TINY.expr_scale * act))
         assert abs(noise) < 5 * TINY.expr_noise
@@ -181,3 +184,12 @@ def test_read_elements_returns_both_files_by_class(sim, tmp_path: Path) -> None:
         read_elements(sim.out, ("enhancer",))
     with pytest.raises(DataError, match="truth.bed is missing.*regfind simulate"):
         read_elements(tmp_path)
+
+
+def test_contact_constants_are_the_documented_ones() -> None:
+    """docs/simulation.md: 1 kb floor, ABC's exponent 0.87."""
+    from regfind.simulate import DEMO
+
+    assert contact(0, DEMO) == 1.0 and contact(1_000, DEMO) == 1.0
+    assert contact(10_000, DEMO) == pytest.approx(10 ** -0.87, rel=1e-12)  # 0.1349
+    assert contact(100_000, DEMO) == pytest.approx(0.01820, rel=1e-3)
