@@ -24,7 +24,7 @@ import pandas as pd
 from regfind._env import package_versions
 from regfind.context import open_run, resolve_model
 from regfind.coords import Locus
-from regfind.errors import ConfigError, RegfindError, RegfindWarning
+from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.inference import GeneMask, run_masks
 from regfind.inputs import InputStream, ModelInputs, Sources, for_locus
 from regfind.intervals import NARROWPEAK_COLUMNS
@@ -194,13 +194,16 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     masks = run_masks(net, batches, device=device, predict=predict, precision=precision)
     if progress is not None:
         masks = progress(masks)
-    tables, kept = _collect(masks, params, net, store, keep_masks)
+    windows: list[dict[str, Any]] = []
+    tables, kept = _collect(masks, params, net, store, keep_masks, windows)
     if store is not None:
         tables, kept = store.load_all(labels, keep_masks)
+        windows = [store.load_window(lab) for lab in labels if store.has(lab)]
     regions = sorted_regions(tables)
     skipped = list(stream.skipped)
     prov = run_provenance(net, sources, cell_label, params, labels, skipped, started, predict)
     prov["precision"] = precision
+    prov["windows"] = windows
     prov["window_reach"] = _window_reach(crispr, regions, net.config.seq_range)
     return CallResult(regions, kept, skipped, params, prov)
 
@@ -271,9 +274,11 @@ def resolve_model_path(name: str | os.PathLike[str]) -> Path:
 
 
 def _collect(masks: Iterator[GeneMask], params: CallParams, net: Any, store: GeneStore | None,
-             keep: bool) -> tuple[list[pd.DataFrame], list[GeneMask]]:
+             keep: bool, windows: list[dict[str, Any]]) -> tuple[list[pd.DataFrame],
+                                                                list[GeneMask]]:
     tables, kept = [], []
     for gm in masks:
+        windows.append(window_record(gm.locus))
         gm = replace(gm, cutoff=gene_cutoff(gm, params, net.config.center_len))
         table = call_gene(gm, params, variant=net.config.variant,
                           threshold=net.config.sample_threshold,
@@ -314,6 +319,53 @@ def run_provenance(net: Any, sources: Sources, cell: str, params: CallParams,
                                                      time.localtime(started)),
         "seconds": round(time.time() - started, 3),
     }
+
+
+def window_record(locus: Locus) -> dict[str, Any]:
+    """``{gene, chrom, start, end}``: a window's part on its chromosome (genome coordinates).
+
+    The sidecar of a call lists one per called gene (``windows``), so that later steps (e.g.
+    ``regfind compare --within-windows calls.bed``) count truth only where the model looked.
+    """
+    return {"gene": locus.gene, "chrom": locus.chrom, "start": int(locus.clipped_start),
+            "end": int(locus.clipped_end)}
+
+
+def read_call_windows(path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """Return the gene windows recorded by a call, or ``None`` when ``path`` is not a call.
+
+    Parameters
+    ----------
+    path : path-like
+        A call's BED, its ``.tsv`` or its ``.json`` sidecar (the sidecar is found next to the
+        BED or TSV: ``calls.bed`` -> ``calls.bed.json``).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``chrom, start, end, gene`` (0-based half-open, genome coordinates).
+
+    Raises
+    ------
+    DataError
+        The sidecar exists but is not valid JSON.
+    """
+    p = Path(path)
+    base = p.with_suffix("") if p.suffix in (".json", ".tsv") else p
+    sidecar = p if p.suffix == ".json" else base.with_name(base.name + ".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        data = json.loads(sidecar.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the call sidecar {sidecar}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("windows"), list):
+        return None
+    rows = data["windows"]
+    return pd.DataFrame({"chrom": [str(r["chrom"]) for r in rows],
+                         "start": np.array([r["start"] for r in rows], dtype=np.int64),
+                         "end": np.array([r["end"] for r in rows], dtype=np.int64),
+                         "gene": [str(r["gene"]) for r in rows]})
 
 
 def write_sidecar(result: CallResult, path: str | os.PathLike[str],
@@ -372,6 +424,12 @@ class GeneStore:
             return GeneMask(locus, z["mask"], z["alpha"], z["beta"],
                             None if np.isnan(pred) else pred, tuple(z["notes"].tolist()),
                             cutoff)
+
+    def load_window(self, gene: str) -> dict[str, Any]:
+        """Return the stored gene's window on its chromosome (:func:`window_record`)."""
+        with np.load(self._path(gene)) as z:
+            chrom, start, end, strand, name, tss, clen = json.loads(str(z["locus"]))
+        return window_record(Locus(chrom, start, end, strand, name, tss, clen))
 
     def load_all(self, genes: list[str], keep: bool) -> tuple[list[pd.DataFrame],
                                                               list[GeneMask]]:

@@ -128,19 +128,33 @@ def region_recall(query: pd.DataFrame, truth: pd.DataFrame, *,
     if reciprocal is not None and not 0 < reciprocal <= 1:
         raise InputError(f"reciprocal overlap must be in (0, 1], got {reciprocal}")
     hit = np.zeros(len(truth), dtype=bool)
-    for i, row in enumerate(truth.itertuples(index=False)):
-        q = query[(query["chrom"] == row.chrom) & (query["end"] > row.start)
-                  & (query["start"] < row.end)]
-        if q.empty:
-            continue
-        if reciprocal is None:
-            hit[i] = True
-            continue
-        ov = np.minimum(q["end"], row.end) - np.maximum(q["start"], row.start)
-        ok = (ov >= reciprocal * (row.end - row.start)) & (ov >= reciprocal
-                                                            * (q["end"] - q["start"]))
-        hit[i] = bool(ok.any())
+    chroms = truth["chrom"].astype(str).to_numpy()
+    t_s, t_e = truth["start"].to_numpy(np.int64), truth["end"].to_numpy(np.int64)
+    for chrom, q in query.groupby(query["chrom"].astype(str), sort=False):
+        rows = np.flatnonzero(chroms == chrom)
+        if rows.size:
+            hit[rows] = _hits(q["start"].to_numpy(np.int64), q["end"].to_numpy(np.int64),
+                              t_s[rows], t_e[rows], reciprocal)
     return float(hit.mean())
+
+
+def _hits(q_s: np.ndarray, q_e: np.ndarray, t_s: np.ndarray, t_e: np.ndarray,
+          reciprocal: float | None) -> np.ndarray:
+    """Whether each truth interval of one chromosome is overlapped by a query interval."""
+    order = np.argsort(q_s, kind="stable")
+    q_s, q_e = q_s[order], q_e[order]
+    longest = int((q_e - q_s).max()) if q_s.size else 0
+    lo = np.searchsorted(q_s, t_s - longest, side="left")  # no earlier row reaches t_s
+    hi = np.searchsorted(q_s, t_e, side="left")  # rows from hi on start at or after t_e
+    out = np.zeros(t_s.size, dtype=bool)
+    for i in np.flatnonzero(hi > lo):
+        s, e = q_s[lo[i]:hi[i]], q_e[lo[i]:hi[i]]
+        ov = np.minimum(e, t_e[i]) - np.maximum(s, t_s[i])
+        ok = ov > 0
+        if reciprocal is not None:
+            ok &= (ov >= reciprocal * (t_e[i] - t_s[i])) & (ov >= reciprocal * (e - s))
+        out[i] = bool(ok.any())
+    return out
 
 
 def _window_of(regions: pd.DataFrame, windows: pd.DataFrame) -> tuple[np.ndarray, ...]:

@@ -170,6 +170,7 @@ def merge(dirs: Sequence[str | os.PathLike[str]], *, keep_masks: bool = False
              if keep_masks else [])
     params = CallParams(**first["params"])
     prov = dict(first["provenance"], genes=first["labels"],
+                windows=[owner[lab].load_window(lab) for lab in first["labels"] if lab in owner],
                 skipped=[{"gene": g, "reason": r} for g, r in skipped],
                 seconds=round(sum(m["provenance"].get("seconds", 0) for m in manifests), 3),
                 shards=len(manifests))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -39,3 +40,32 @@ def test_enrichment_seeded_and_significant():
     res2 = enrichment(a, a, w, n_shuffles=200, seed=3)
     assert res1 == res2
     assert res1["observed_bp"] == 100 and res1["fold"] > 10 and res1["p_value"] < 0.05
+
+
+@pytest.mark.parametrize("reciprocal", [None, 0.5])
+def test_region_recall_equals_the_pairwise_definition(reciprocal) -> None:
+    """Recall by brute force over every (truth, query) pair, on random nested intervals."""
+    import pandas as pd
+
+    from regfind.compare import region_recall
+
+    rng = np.random.default_rng(3)
+
+    def random_set(n: int) -> pd.DataFrame:
+        start = rng.integers(0, 5_000, n)
+        return pd.DataFrame({"chrom": rng.choice(["chr1", "chr2"], n), "start": start,
+                             "end": start + rng.integers(1, 600, n)})
+
+    query, truth = random_set(60), random_set(80)
+    want = []
+    for t in truth.itertuples(index=False):
+        found = False
+        for q in query.itertuples(index=False):
+            ov = min(q.end, t.end) - max(q.start, t.start)
+            if q.chrom == t.chrom and ov > 0 and (
+                    reciprocal is None or (ov >= reciprocal * (t.end - t.start)
+                                           and ov >= reciprocal * (q.end - q.start))):
+                found = True
+        want.append(found)
+    assert region_recall(query, truth, reciprocal=reciprocal) == pytest.approx(np.mean(want))
+    assert 0 < np.mean(want) < 1

@@ -250,3 +250,38 @@ def test_report_truth_in_another_spelling_is_matched_to_the_genome() -> None:
     other = pd.DataFrame({"chrom": ["chrUn_x"], "start": [0], "end": [5]})
     with pytest.warns(RegfindWarning, match="share no chromosome"):
         _table(other, sources)
+
+
+def test_compare_within_the_windows_of_a_call(tmp_path: Path, run_cli) -> None:
+    """Genome-wide truth against a call of two genes: the windows come from the call's sidecar."""
+    from call_data import save_tiny_model, write_profile
+
+    toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"))
+    calls = tmp_path / "calls.bed"
+    code, _, err = run_cli(["call", "--gene", "EDGE", "--gene", "GENE4", "--cell", "demo",
+                            "--config", toml, "-o", calls])
+    assert code == 0, err
+    windows = json.loads((tmp_path / "calls.bed.json").read_text())["windows"]
+    # 2 kb windows centred on the TSS, cut at the chromosome start (EDGE: TSS 400)
+    assert windows == [{"gene": "EDGE", "chrom": "chr1", "start": 0, "end": 1400},
+                       {"gene": "GENE4", "chrom": "chr2", "start": 1500, "end": 3500}]
+    # truth: one region in each window, and two far away on chr1
+    truth = _write(tmp_path / "truth.bed", ["chr1\t0\t1400", "chr2\t1500\t3500",
+                                            "chr1\t6000\t6100", "chr1\t8000\t8100"])
+    code, out, err = run_cli(["compare", calls, "--truth", truth, "--permutations", "0",
+                              "--json", tmp_path / "g.json"])
+    assert code == 0, err
+    assert "add --within-windows" in err and "counts its regions genome-wide" in err
+    genome_wide = json.loads((tmp_path / "g.json").read_text())["sets"][0]
+    assert genome_wide["truth_recall"] == pytest.approx(2 / 4)  # the far regions are missed
+    code, out2, err2 = run_cli(["compare", calls, "--truth", truth, "--within-windows",
+                                tmp_path / "calls.bed.tsv", "--permutations", "0",
+                                "--json", tmp_path / "c.json"])
+    assert code == 0, err2
+    assert "the 2 gene window(s) of the call calls.bed.tsv (3,400 bp)" in err2
+    sets = json.loads((tmp_path / "c.json").read_text())["sets"][0]
+    assert sets["regions"] > 0
+    # every call lies in its window, and each window is one truth region: recall 2/2 and
+    # precision 1
+    assert sets["truth_recall"] == pytest.approx(1.0)
+    assert sets["truth_precision"] == pytest.approx(1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,8 +18,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Name of each set, in order (default: the file names without extensions).")
 @click.option("--truth", type=_FILE, help="Reference regions: precision/recall/F1 per set.")
 @click.option("--within-windows", "windows", type=_FILE,
-              help="BED of windows (e.g. the model's gene windows): restrict to them and "
-                   "shuffle inside them for the enrichment test.")
+              help="Restrict to these windows and shuffle inside them for the enrichment "
+                   "test: a BED of windows, or a call (its BED, .tsv or .json) for the gene "
+                   "windows it looked at.")
 @click.option("--mask-track", type=_FILE,
               help="bigWig of mask means (regfind call --track): fraction of mask mass per set.")
 @click.option("--reciprocal", type=click.FloatRange(0, 1, min_open=True), default=0.5,
@@ -36,17 +38,42 @@ def compare(beds: tuple[Path, ...], names: tuple[str, ...], truth: Path | None,
     from regfind.macs3 import read_peaks
 
     labels = _labels(beds, names)
+    win = _windows(windows, beds, truth)
     result = run({n: read_peaks(p) for n, p in zip(labels, beds, strict=True)},
                  truth=read_peaks(truth) if truth else None,
-                 windows=read_peaks(windows) if windows else None, mask_track=mask_track,
+                 windows=win, mask_track=mask_track,
                  reciprocal=reciprocal, permutations=permutations, seed=seed)
     result.params["files"] = {n: str(p) for n, p in zip(labels, beds, strict=True)}
     result.params["truth"] = str(truth or "")
+    result.params["windows"] = str(windows or "")
     click.echo(result.format_tables())
     click.echo(result.format_upset(), nl=False)
     if json_out is not None:
         result.to_json(json_out)
         click.echo(f"wrote {json_out}", err=True)
+
+
+def _windows(path: Path | None, beds: tuple[Path, ...], truth: Path | None) -> Any:
+    """Return the windows to restrict to (a BED or a call's gene windows); say which."""
+    from regfind.calling import read_call_windows
+    from regfind.macs3 import read_peaks
+
+    if path is None:
+        calls = [(b, w) for b in beds if (w := read_call_windows(b)) is not None]
+        if truth is not None and calls:
+            bed, win = calls[0]
+            click.echo(f"note: recall against {truth.name} counts its regions genome-wide; "
+                       f"{bed.name} was called in {len(win)} gene window(s): add "
+                       f"--within-windows {bed} to count only the truth inside them", err=True)
+        return None
+    win = read_call_windows(path)
+    if win is not None:
+        click.echo(f"windows: the {len(win)} gene window(s) of the call {path.name} "
+                   f"({int((win['end'] - win['start']).sum()):,} bp)", err=True)
+        return win
+    win = read_peaks(path)
+    click.echo(f"windows: {len(win)} region(s) of {path.name}", err=True)
+    return win
 
 
 def _labels(beds: tuple[Path, ...], names: tuple[str, ...]) -> list[str]:
