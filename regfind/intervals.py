@@ -42,7 +42,9 @@ __all__ = [
     "BEDGRAPH_COLUMNS",
     "CUTOFF_ANALYSIS_COLUMNS",
     "DEFAULT_SCORE_SCALE",
+    "MACS3_SCORE_SCALE",
     "NARROWPEAK_COLUMNS",
+    "auto_score_scale",
     "call",
     "call_bedgraph",
     "cutoff_analysis",
@@ -61,6 +63,24 @@ BEDGRAPH_COLUMNS: Final = ("chrom", "start", "end", "value")
 CUTOFF_ANALYSIS_COLUMNS: Final = ("cutoff", "npeaks", "total_bp", "mean_length")
 #: BED score = ``trunc(score_scale * summit value)`` clamped to 0-1000; 1000 maps a mask to 0-1000.
 DEFAULT_SCORE_SCALE: Final = 1000.0
+#: ``macs3 bdgpeakcall`` writes ``int(10 * summit value)`` as the narrowPeak score.
+MACS3_SCORE_SCALE: Final = 10.0
+
+
+def auto_score_scale(max_value: float) -> float:
+    """Return the score scale that keeps the BED score informative for a track.
+
+    A track whose values lie in [0, 1] (a mask, a probability) gets
+    :data:`DEFAULT_SCORE_SCALE` (scores 0-1000); any other (fold change, -log10 p, signal)
+    gets MACS3's :data:`MACS3_SCORE_SCALE` (``int(10 x value)``: fold change 2-100 becomes
+    20-1000, where a scale of 1000 would write 1000 on every peak).
+
+    Parameters
+    ----------
+    max_value : float
+        The largest value of the track (NaN is treated as 0).
+    """
+    return DEFAULT_SCORE_SCALE if not max_value > 1.0 else MACS3_SCORE_SCALE
 
 
 # --------------------------------------------------------------------------------------------

@@ -285,3 +285,40 @@ def test_compare_within_the_windows_of_a_call(tmp_path: Path, run_cli) -> None:
     # precision 1
     assert sets["truth_recall"] == pytest.approx(1.0)
     assert sets["truth_precision"] == pytest.approx(1.0)
+
+
+def test_peaks_default_score_is_the_one_macs3_writes(tmp_path: Path, run_cli) -> None:
+    """Fold-change tracks: score int(10 x summit) as macs3 bdgpeakcall, not 1000 everywhere."""
+    import subprocess
+
+    from regfind.errors import RegfindError
+    from regfind.io.bed import read_narrowpeak
+    from regfind.macs3 import macs3_executable
+
+    track = _write(tmp_path / "fc.bdg", ["chr1\t0\t100\t0.5", "chr1\t100\t400\t3.2",
+                                          "chr1\t400\t500\t1", "chr1\t500\t900\t12.7",
+                                          "chr1\t900\t1000\t0.1"])
+    out = tmp_path / "ours.narrowPeak"
+    code, _, err = run_cli(["peaks", track, "-c", "2", "-l", "50", "-g", "30", "-o", out])
+    assert code == 0, err
+    ours = read_narrowpeak(out)
+    assert ours["score"].tolist() == [32, 126]  # trunc(10 x 3.2), trunc(10 x 12.7)
+    try:
+        macs3 = macs3_executable()
+    except RegfindError:
+        pytest.skip("macs3 not installed: the by-hand values above are checked")
+    theirs = tmp_path / "macs3.narrowPeak"
+    subprocess.run([macs3, "bdgpeakcall", "-i", str(track), "-c", "2", "-l", "50", "-g", "30",
+                    "-o", str(theirs)], check=True, capture_output=True)
+    assert read_narrowpeak(theirs)["score"].tolist() == ours["score"].tolist()
+
+
+def test_peaks_on_a_mask_track_keeps_the_0_1000_scale(tmp_path: Path, run_cli) -> None:
+    from regfind.io.bed import read_narrowpeak
+
+    track = _write(tmp_path / "mask.bdg", ["chr1\t0\t100\t0.1", "chr1\t100\t400\t0.3996",
+                                            "chr1\t400\t500\t0.1"])
+    out = tmp_path / "m.narrowPeak"
+    code, _, err = run_cli(["peaks", track, "-c", "0.2", "-l", "50", "-g", "30", "-o", out])
+    assert code == 0, err
+    assert read_narrowpeak(out)["score"].tolist() == [399]

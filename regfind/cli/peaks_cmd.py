@@ -30,8 +30,9 @@ def _default_output(track: Path, cutoff: float | None, top: float | None, l: int
 @click.option("--cutoff-analysis-steps", type=click.IntRange(min=1), default=100,
               show_default=True, help="Number of cutoffs in --cutoff-analysis.")  # fmt: skip
 @click.option("--call-summits", is_flag=True, help="One row per tied summit of each region.")
-@click.option("--score-scale", type=float, default=1000.0, show_default=True,
-              help="BED score = trunc(SCALE x summit value), clamped to 0-1000.")  # fmt: skip
+@click.option("--score-scale", type=float, default=None,
+              help="BED score = trunc(SCALE x summit value), clamped to 0-1000 [default: "
+                   "10 as macs3 bdgpeakcall writes; 1000 for a track within 0-1].")  # fmt: skip
 @click.option("--name", "label", help="Prefix region names: NAME|chrom:start-end.")
 @click.option("--trackline", is_flag=True, help="Start the output with a UCSC track line.")
 @click.option("-o", "--output", type=OUTPUT,
@@ -45,7 +46,7 @@ def peaks(
     cutoff_analysis: bool,
     cutoff_analysis_steps: int,
     call_summits: bool,
-    score_scale: float,
+    score_scale: float | None,
     label: str | None,
     trackline: bool,
     output: Path | None,
@@ -66,6 +67,8 @@ def peaks(
         result = intervals.cutoff_analysis(table, min_length, max_gap, steps=cutoff_analysis_steps)
         _write_analysis(result, output)
         return
+    if score_scale is None:
+        score_scale = intervals.auto_score_scale(float(table["value"].max(skipna=True) or 0))
     regions = intervals.call_bedgraph(
         table, cutoff, min_length, max_gap, top_fraction=top_fraction, label=label,
         call_summits=call_summits, score_scale=score_scale,
