@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from regfind.errors import DataError
-from regfind.io.values import finite
+from regfind.io.text import finite, read_text
 
 __all__ = ["GeneSet", "build_sets", "read_expression"]
 
@@ -82,7 +82,7 @@ def read_expression(path: str | Path, target: str = "log10_expr") -> list[tuple[
     path = Path(path)
     if not path.is_file():
         raise DataError(f"expression table {path} does not exist")
-    text = path.read_text()
+    text = read_text(path)
     delim = "\t" if "\t" in text.splitlines()[0] else ","
     reader = csv.DictReader(text.splitlines(), delimiter=delim)
     header = reader.fieldnames or []

@@ -33,6 +33,7 @@ from regfind._benchmark_eval import BenchmarkResult, evaluate, window_reach
 from regfind._prmetrics import average_precision, bootstrap_ci, pr_curve, precision_at_recall
 from regfind.errors import ConfigError, DataError
 from regfind.io.chroms import match_chroms
+from regfind.io.text import is_gzip
 
 __all__ = ["BASELINES", "BenchmarkResult", "average_precision", "benchmark_path",
            "bootstrap_ci", "crispr_benchmark", "evaluate", "in_window", "pr_curve",
@@ -138,7 +139,8 @@ def read_crispr(path: str | os.PathLike[str], *, cell: str | None = None,
         Unreadable file or a required column missing.
     """
     try:
-        table = pd.read_csv(path, sep="\t", low_memory=False)
+        table = pd.read_csv(path, sep="\t", low_memory=False,
+                            compression="gzip" if is_gzip(path) else None)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"cannot read the CRISPRi benchmark {path}: {exc}") from exc
     missing = [c for c in _REQUIRED if c not in table.columns]

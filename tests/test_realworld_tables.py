@@ -191,3 +191,40 @@ def test_cli_profiles_lists_good_and_names_the_bad(mixed_profiles: Path, run_cli
     assert code == 1 and "Traceback" not in err
     assert "good: K562" in out and "bad: NOT READ" in out and "hic_resolution = '5kb'" in out
     assert "1 profile(s) could not be read" in err
+
+
+def _gz(path: Path, text: str) -> Path:
+    import gzip
+
+    path.write_bytes(gzip.compress(text.encode()))
+    return path
+
+
+def test_gzip_tables_named_plain_are_read_by_content(tmp_path: Path) -> None:
+    """Every text reader decides compression by the gzip magic, not by the name."""
+    from regfind._train_data import read_expression
+    from regfind.io.chroms import read_chrom_sizes
+    from regfind.io.text import read_gene_list
+
+    crispri = _gz(tmp_path / "crispri.tsv", "\n".join([HEADER, *ROWS[:2]]) + "\n")
+    assert read_crispr(crispri)["label"].tolist() == [True, False]
+    genes = _gz(tmp_path / "genes.txt", "# my genes\nMYC\textra\n\nGATA1\n")
+    assert read_gene_list(genes) == ["MYC", "GATA1"]
+    expr = _gz(tmp_path / "expr.tsv", "gene\tsplit\tlog10_expr\nG1\ttrain\t1.5\n")
+    assert read_expression(expr) == [("G1", "train", 1.5)]
+    sizes = _gz(tmp_path / "hg.chrom.sizes", "chr1\t1000\nchr2\t500\n")
+    assert read_chrom_sizes(sizes) == {"chr1": 1000, "chr2": 500}
+
+
+def test_cli_gene_list_gzip_named_plain(tmp_path: Path, run_cli) -> None:
+    from call_data import save_tiny_model, write_profile
+
+    toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"))
+    genes = _gz(tmp_path / "genes.txt", "GENE1\nGENE4\n")
+    out = tmp_path / "r.bed"
+    code, _, err = run_cli(["call", "--genes", genes, "--cell", "demo", "--config", toml,
+                            "-o", out])
+    assert code == 0, err
+    import json
+
+    assert json.loads((tmp_path / "r.bed.json").read_text())["genes"] == ["GENE1", "GENE4"]

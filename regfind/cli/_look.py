@@ -15,7 +15,10 @@ def read_table(path: Path) -> Any:
     import pandas as pd
 
     try:
-        return pd.read_csv(path, sep="\t", comment="#")
+        from regfind.io.text import is_gzip
+
+        return pd.read_csv(path, sep="\t", comment="#",
+                           compression="gzip" if is_gzip(path) else None)
     except (ValueError, OSError) as exc:
         raise DataError(f"cannot read table {path}: {exc}") from exc
 
@@ -24,8 +27,9 @@ def gene_names(genes: Any, genes_file: Path | None) -> list[str]:
     """``--gene`` values then the first column of ``--genes FILE`` (``#`` comments), unique."""
     names = list(genes)
     if genes_file is not None:
-        names += [ln.split()[0] for ln in genes_file.read_text().splitlines()
-                  if ln.strip() and not ln.startswith("#")]
+        from regfind.io.text import read_gene_list
+
+        names += read_gene_list(genes_file)
     if not names:
         raise click.UsageError("give --gene or --genes FILE")
     return list(dict.fromkeys(names))

@@ -16,8 +16,9 @@ def _gene_list(genes: list[str], genes_file: Path | None, all_genes: bool,
                sources: Any, has_loci: bool) -> list[str]:
     out = list(genes)
     if genes_file is not None:
-        out += [ln.split()[0] for ln in genes_file.read_text().splitlines()
-                if ln.strip() and not ln.startswith("#")]
+        from regfind.io.text import read_gene_list
+
+        out += read_gene_list(genes_file)
     if all_genes:
         if sources.annotation is None:
             raise ConfigError("--all-genes needs an annotation in the profile")

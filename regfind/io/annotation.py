@@ -18,12 +18,12 @@ Three formats are read (plain or gzip):
 from __future__ import annotations
 
 import difflib
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
 from regfind.errors import DataError
 from regfind.io.genes import ATTR, Gene, Transcript, id_key
+from regfind.io.text import open_text
 
 __all__ = ["Annotation", "Gene", "Transcript", "read_annotation"]
 
@@ -152,10 +152,7 @@ def _parse_file(path: Path) -> list[Gene]:
 
 
 def _read_lines(path: Path) -> list[str]:
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else open
-    with opener(path, "rt") as fh:
+    with open_text(path) as fh:
         return fh.readlines()
 
 

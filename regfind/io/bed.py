@@ -25,6 +25,7 @@ import pandas as pd
 from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
 from regfind.intervals import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
+from regfind.io.text import open_text
 
 __all__ = [
     "BROADPEAK_COLUMNS",
@@ -139,16 +140,6 @@ def write_narrowpeak(
 # --------------------------------------------------------------------------------------------
 
 
-def _open_text(path: str | os.PathLike[str]) -> IO[str]:
-    """Open a plain or gzip-compressed text file, or raise :class:`DataError`."""
-    try:
-        with open(path, "rb") as fh:
-            gz = fh.read(2) == b"\x1f\x8b"
-        return gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
 def _read_table(
     path: str | os.PathLike[str], columns: tuple[str, ...] | None, sep: str = "\t"
 ) -> pd.DataFrame:
@@ -157,7 +148,7 @@ def _read_table(
     ``columns=None`` names the columns from the content (:func:`_columns_for`). An empty file
     (or one with only header lines) is a valid set of zero regions.
     """
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         lines = fh.readlines()
     header = [ln for ln in lines if ln.startswith("#")]
     text = "".join(line for line in lines if not line.startswith(_HEADER_PREFIXES))
@@ -281,7 +272,7 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``chrom, start, end, value``; ``value`` float32 (as bigWig and MACS3 store it).
     """
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         n_header = 0
         for line in fh:
             if not line.startswith(_HEADER_PREFIXES):
@@ -289,7 +280,7 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
             n_header += 1
     dtypes = {i: _DTYPES[c] for i, c in enumerate(BEDGRAPH_COLUMNS)}
     try:
-        with _open_text(path) as fh:  # gzip by content, whatever the name
+        with open_text(path) as fh:  # gzip by content, whatever the name
             table = pd.read_csv(fh, sep=r"\s+", header=None, skiprows=n_header, comment="#",
                                 names=list(BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
     except pd.errors.EmptyDataError:

@@ -210,7 +210,9 @@ def read_chrom_sizes(path: str | Path, build: str = "hg38") -> dict[str, int]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"chromosome sizes file {path} does not exist; check 'chrom_sizes'")
-    text = path.read_text()
+    from regfind.io.text import read_text
+
+    text = read_text(path)
     try:
         if path.suffix == ".json":
             data = json.loads(text)

@@ -21,6 +21,7 @@ UTR3LEN_log10zscore, UTR5GC, CDSGC, UTR3GC, ORFEXONDENSITY, PromoterActivity``.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation, Gene, Transcript
 from regfind.io.genes import id_key
-from regfind.io.values import finite
+from regfind.io.text import finite, read_text
 
 __all__ = [
     "FEATURE_NAMES",
@@ -71,7 +72,7 @@ def read_abc_activity(path: str | Path) -> dict[str, float]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"ABC gene list {path} does not exist; check its path")
-    with open(path, newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
         header = reader.fieldnames or []
         key = "symbol" if "symbol" in header else "name"
@@ -103,7 +104,7 @@ class FeatureTable:
         if not self.path.is_file():
             raise DataError(f"gene feature table {self.path} does not exist; check its path")
         self.activity = read_abc_activity(activity) if activity is not None else {}
-        with open(self.path, newline="") as fh:
+        with io.StringIO(read_text(self.path), newline="") as fh:
             reader = csv.DictReader(fh)
             header = reader.fieldnames or []
             missing = [c for c in FEATURE_NAMES[:8] if c not in header]

@@ -22,12 +22,14 @@ pickle was built from.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import replace
 from pathlib import Path
 
 from regfind.errors import DataError
 from regfind.io.annotation import Annotation
 from regfind.io.genes import id_key
+from regfind.io.text import read_text
 
 __all__ = ["CELLS", "add_symbols", "profile_defaults"]
 
@@ -96,7 +98,7 @@ def add_symbols(annotation: Annotation, split_csv: str | Path) -> Annotation:
     path = Path(split_csv)
     if not path.is_file():
         raise DataError(f"gene name table {path} does not exist; check 'gene_names'")
-    with open(path, newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         if "ENSID" not in header or "Gene name" not in header:
