@@ -113,6 +113,41 @@ def _started(plan: dict[str, Any]) -> float:
         return time.time()
 
 
+#: What a resumed run must share with the run that wrote its directory (genes may be added).
+_RESUME_SAME = ("params", "cell", "predict", "model_sha256")
+
+
+def check_resumable(directory: str | os.PathLike[str], plan: dict[str, Any]) -> None:
+    """Refuse to resume from a directory written by a different run.
+
+    Parameters
+    ----------
+    directory : path-like
+        A parts or shard directory; without a manifest there is nothing to check.
+    plan : dict
+        The new run's plan (:func:`make_plan`).
+
+    Raises
+    ------
+    ConfigError
+        The stored run used other rules, another cell type, another model or another
+        ``predict`` setting; the message names what differs and the fix.
+    """
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # unreadable: the run rewrites it
+    for key in _RESUME_SAME:
+        if old.get(key) != plan.get(key):
+            raise ConfigError(
+                f"cannot resume from {directory}: it was written with another {key} "
+                f"({old.get(key)!r}, now {plan.get(key)!r}); rerun without --resume to start "
+                "afresh, or with the earlier options")
+
+
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """Read a work directory's manifest.
 

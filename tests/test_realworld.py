@@ -322,3 +322,33 @@ def test_peaks_on_a_mask_track_keeps_the_0_1000_scale(tmp_path: Path, run_cli) -
     code, _, err = run_cli(["peaks", track, "-c", "0.2", "-l", "50", "-g", "30", "-o", out])
     assert code == 0, err
     assert read_narrowpeak(out)["score"].tolist() == [399]
+
+
+def test_resume_with_other_rules_is_refused(tmp_path: Path, run_cli, monkeypatch) -> None:
+    """A parts folder is a derived file: resuming it under other rules would mix two runs."""
+    from call_data import save_tiny_model, write_profile
+
+    import regfind.cli._run as run_mod
+
+    toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"))
+
+    def interrupt_after_one(tqdm, total, initial=0):
+        def wrap(items):
+            for i, item in enumerate(items):
+                if i == 1:
+                    raise KeyboardInterrupt
+                yield item
+        return wrap
+
+    out = tmp_path / "calls.bed"
+    argv = ["call", "--gene", "GENE1", "--gene", "GENE4", "--gene", "GENE5", "--cell", "demo",
+            "--config", toml, "-o", out, "--batch-size", "1"]
+    real = run_mod._progress_bar
+    monkeypatch.setattr(run_mod, "_progress_bar", interrupt_after_one)
+    assert run_cli(argv)[0] == 130
+    monkeypatch.setattr(run_mod, "_progress_bar", real)
+    code, _, err = run_cli([*argv, "--top-fraction", "0.2", "--resume"])
+    assert code == 1 and "cannot resume from" in err and "another params" in err
+    assert "Traceback" not in err and not out.exists()
+    code, _, err = run_cli([*argv, "--resume"])  # the same rules resume
+    assert code == 0 and "resuming: 1 of 3 gene(s)" in err

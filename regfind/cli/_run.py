@@ -41,6 +41,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
 
     from regfind.calling import call, loci_from_bed
     from regfind.context import open_run
+    from regfind.shards import check_resumable, write_manifest
 
     if shard is not None and engine is not None:
         raise click.UsageError("--shard and --engine do not combine: shards are for schedulers "
@@ -61,12 +62,15 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
     workdir = output.with_name(output.name + ".parts")
     if workdir.exists() and not resume:
         shutil.rmtree(workdir)
+    plan = run.plan()
+    check_resumable(workdir, plan)
+    write_manifest(workdir, plan)
     keep = track is not None or cutoff_analysis
     if engine is not None:
         spec = {k: v for k, v in ctx.worker_spec().items() if k != "cell"}
-        result = _run_engine(run, spec, workdir, keep, scheduler, workers)
+        result = _run_engine(run, plan, spec, workdir, keep, scheduler, workers)
     else:
-        done = _resumed(workdir, names, loci, sources)
+        done = _resumed(workdir, names, loci, sources) if resume else 0
         bar = _progress_bar(tqdm, len(names) + len(loci), initial=done)
         try:
             result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
@@ -117,7 +121,13 @@ class _Run:
 
 def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> None:
     from regfind.calling import call
-    from regfind.shards import parse_shard, shard_dir, shard_positions, write_manifest
+    from regfind.shards import (
+        check_resumable,
+        parse_shard,
+        shard_dir,
+        shard_positions,
+        write_manifest,
+    )
 
     index, count = parse_shard(shard)
     plan = run.plan((index, count))
@@ -125,6 +135,7 @@ def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> N
     directory = shard_dir(output, index, count)
     if directory.exists() and not resume:
         shutil.rmtree(directory)
+    check_resumable(directory, plan)
     write_manifest(directory, plan)
     genes = [run.names[k] for k in mine if k < len(run.names)]
     loci = [run.loci[k - len(run.names)] for k in mine if k >= len(run.names)]
@@ -140,13 +151,11 @@ def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> N
                f"{directory}; when every shard is done: regfind merge -o {output}", err=True)
 
 
-def _run_engine(run: _Run, spec: dict[str, Any], workdir: Path, keep: bool,
-                scheduler: str | None, workers: int | None) -> Any:
+def _run_engine(run: _Run, plan: dict[str, Any], spec: dict[str, Any], workdir: Path,
+                keep: bool, scheduler: str | None, workers: int | None) -> Any:
     from regfind.scale import WorkerSpec, run_chunks
     from regfind.shards import merge, write_manifest
 
-    plan = run.plan()
-    write_manifest(workdir, plan)
     worker = WorkerSpec(cell=run.cell, workdir=str(workdir.resolve()), **spec, **run.rules,
                         batch_size=run.batch_size, device=run.device, predict=run.predict,
                         precision=run.precision)
