@@ -17,6 +17,7 @@ for reporting only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from regfind.errors import CoordinateError
 
-__all__ = ["DEFAULT_WINDOW", "Locus", "PROMOTER_HALF_WIDTH"]
+__all__ = ["DEFAULT_WINDOW", "Locus", "PROMOTER_HALF_WIDTH", "parse_region"]
 
 #: Length of the Seq2Exp input window in bp (spec 4.3, ``seq_range``).
 DEFAULT_WINDOW = 200_000
@@ -280,3 +281,38 @@ class Locus:
             gs = np.clip(gs, self.clipped_start, self.clipped_end)
             ge = np.clip(ge, self.clipped_start, self.clipped_end)
         return gs, ge
+
+
+_REGION = re.compile(r"^(?:(?P<chrom>[^:\s]+):)?(?P<start>[\d,_]+)-(?P<end>[\d,_]+)$")
+
+
+def parse_region(text: str) -> tuple[str | None, int, int]:
+    """Read a region typed as a genome browser shows it: 1-based, closed.
+
+    This is the one parser of ``chrom:start-end`` strings (docs/conventions.md): what a user
+    copies from UCSC or IGV, ``chr5:5,101-5,570``, is the BED interval ``chr5 5100 5570``.
+
+    Parameters
+    ----------
+    text : str
+        ``chrom:start-end`` or ``start-end``; ``,`` and ``_`` group digits.
+
+    Returns
+    -------
+    (str or None, int, int)
+        Chromosome (``None`` when not given) and the 0-based half-open ``[start, end)``.
+
+    Raises
+    ------
+    CoordinateError
+        Not of that form, a start below 1, or an end before the start.
+    """
+    m = _REGION.match(text.strip())
+    if m is None:
+        raise CoordinateError(f"cannot read region {text!r}: use chrom:start-end, 1-based as a "
+                              "genome browser shows it (e.g. chr5:5,101-5,570)")
+    first, last = (int(m[k].replace(",", "").replace("_", "")) for k in ("start", "end"))
+    if first < 1 or last < first:
+        raise CoordinateError(f"region {text!r}: need 1 <= start <= end (1-based, closed)")
+    return m["chrom"], first - 1, last
+

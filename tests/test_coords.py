@@ -123,3 +123,24 @@ def test_locus_is_frozen():
     loc = Locus.around_tss("c", 500, 1000, window=200)
     with pytest.raises(AttributeError):
         loc.start = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("chr5:5,101-5,570", ("chr5", 5100, 5570)),   # what UCSC shows for BED chr5 5100 5570
+    ("chr5:5101-5101", ("chr5", 5100, 5101)),      # one base
+    ("1_200_001-1_250_000", (None, 1_200_000, 1_250_000)),
+    ("  chrUn_KI270742v1:1-10 ", ("chrUn_KI270742v1", 0, 10)),
+])
+def test_region_strings_are_1_based_closed(text, want) -> None:
+    from regfind.coords import parse_region
+
+    assert parse_region(text) == want
+
+
+@pytest.mark.parametrize("text", ["chr5:0-10", "chr5:20-10", "chr5", "chr5:a-b", "chr5:1-2-3"])
+def test_bad_region_strings(text) -> None:
+    from regfind.coords import parse_region
+    from regfind.errors import CoordinateError
+
+    with pytest.raises(CoordinateError):
+        parse_region(text)

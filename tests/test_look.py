@@ -73,7 +73,7 @@ def test_locus_every_track(window, result, sources, tmp_path):
 
 def test_locus_zoom_and_formats(window, tmp_path):
     gm, signals, _ = window
-    fig = plot.locus(gm, signals=signals, region="chr1:2,800-3,300")
+    fig = plot.locus(gm, signals=signals, region="chr1:2,801-3,300")  # 1-based, as browsers
     assert fig.axes[-1].get_xlim() == (2800, 3300)
     assert "showing chr1:2,800-3,300" in fig.texts[0].get_text()
     plot.save(fig, tmp_path / "z.png")

@@ -32,7 +32,8 @@ _METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
               help="Integrated gradients steps.")
 @click.option("--internal-batch-size", type=click.IntRange(min=1),
               help="Integrated gradients: path points per backward pass (memory).")
-@click.option("--region", help="ISM: genome region chrom:start-end (0-based, half-open).")
+@click.option("--region", help="ISM: genome region chrom:start-end, 1-based as a genome "
+              "browser shows it (chr5:5,101-5,570 is BED chr5 5100 5570).")
 @click.option("--tile", type=click.IntRange(min=1), default=100, show_default=True,
               help="ISM tile length (bp).")
 @click.option("--ism-mode", type=click.Choice(["n", "shuffle"]), default="n",
@@ -83,10 +84,14 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
 
 
 def _parse_region(text: str) -> tuple[str, int, int]:
+    from regfind.coords import parse_region
+    from regfind.errors import CoordinateError
+
     try:
-        chrom, span = text.replace(",", "").rsplit(":", 1)
-        start, end = (int(v) for v in span.split("-"))
-    except ValueError:
-        raise click.BadParameter(f"expected chrom:start-end, got {text!r}",
-                                 param_hint="--region") from None
+        chrom, start, end = parse_region(text)
+    except CoordinateError as exc:
+        raise click.BadParameter(str(exc), param_hint="--region") from None
+    if chrom is None:
+        raise click.BadParameter(f"give the chromosome: chrom:start-end, got {text!r}",
+                                 param_hint="--region")
     return chrom, start, end

@@ -24,7 +24,8 @@ def plot() -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
 @click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
 @click.option("-o", "--output", required=True, type=_OUT, help="Figure (.png, .svg, .pdf).")
-@click.option("--region", help="Zoom to chrom:start-end (0-based, within the window).")
+@click.option("--region", help="Zoom to chrom:start-end within the window, 1-based as a "
+              "genome browser shows it.")
 @click.option("--peaks", type=_IN, help="Peaks (BED/narrowPeak) to draw.")
 @click.option("--truth", type=_IN, help="Known elements (BED; a 'positive' column colours).")
 @click.option("--logos", type=_OUT, help="Also draw logos of the top regions to this file.")

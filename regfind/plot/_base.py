@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from regfind import coords
 from regfind.coords import Locus
 from regfind.errors import ConfigError, CoordinateError
 from regfind.io.bed import atomic_write
@@ -25,8 +25,6 @@ from regfind.io.bed import atomic_write
 FORMATS = ("png", "svg", "pdf")
 #: Default number of bins across the plotted range (a 200 kb window → 200 bp bins).
 MAX_BINS = 1000
-
-_REGION = re.compile(r"^(?:(?P<chrom>[^:\s]+):)?(?P<start>[\d,_]+)-(?P<end>[\d,_]+)$")
 
 
 def new_figure(width: float, height: float, dpi: int = 120) -> Figure:
@@ -68,17 +66,16 @@ def parse_region(region: str | tuple[int, int], locus: Locus) -> tuple[int, int]
     Parameters
     ----------
     region : str or (int, int)
-        ``"chr1:1,200,000-1,250,000"``, ``"1200000-1250000"`` or a tuple (0-based half-open).
+        A string as a genome browser shows it, 1-based and closed (``"chr1:1,200,001-1,250,000"``
+        or ``"1200001-1250000"``, read by :func:`regfind.coords.parse_region`), or a tuple,
+        0-based half-open like every other coordinate.
     locus : Locus
         The window the range must overlap.
     """
     if isinstance(region, str):
-        m = _REGION.match(region.strip())
-        if m is None:
-            raise CoordinateError(f"cannot read region {region!r}: use chrom:start-end")
-        if m["chrom"] and m["chrom"] != locus.chrom:
+        chrom, start, end = coords.parse_region(region)
+        if chrom and chrom != locus.chrom:
             raise CoordinateError(f"region {region!r} is not on {locus.chrom}")
-        start, end = (int(m[k].replace(",", "").replace("_", "")) for k in ("start", "end"))
     else:
         start, end = (int(v) for v in region)
     lo, hi = max(start, locus.clipped_start), min(end, locus.clipped_end)
