@@ -50,7 +50,7 @@ import pandas as pd
 from regfind.coords import Locus
 from regfind.errors import ConfigError, InputError, UnsupportedMethodError
 from regfind.inputs import ModelInputs
-from regfind.regions import CallParams
+from regfind.regions import CallParams, CallRules
 
 __all__ = ["METHODS", "REFUSED", "Attribution", "attribute", "attribute_inputs",
            "input_x_gradient_scores"]
@@ -436,7 +436,8 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
               profile: str | None = None, config: str | os.PathLike[str] | None = None,
               model: Any = None, sources: Any = None, cutoff: float | None = None,
               top_fraction: float | None = None, min_length: int | None = None,
-              max_gap: int | None = None, **kwargs: Any) -> Attribution:
+              max_gap: int | None = None, rules: CallRules | None = None,
+              **kwargs: Any) -> Attribution:
     """Attribute a gene's predicted expression to its window (gene-centric entry point).
 
     Parameters
@@ -451,6 +452,8 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
         As for :func:`regfind.calling.call` (model: a Seq2Exp or a checkpoint path).
     cutoff, top_fraction, min_length, max_gap : optional
         Interval rules, as ``regfind call`` (default: top 10% of the window's bases).
+    rules : CallRules, optional
+        The same rules as one object; give either ``rules`` or the four values.
     **kwargs
         Passed to :func:`attribute_inputs` (``signals``, ``reduction``, ``baseline``,
         ``n_steps``, ``internal_batch_size``, ``region``, ``tile``, ``device``, ...).
@@ -465,8 +468,8 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
 
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, net, _ = run.sources, run.model, run.cell
-    params = CallParams.default("soft", cutoff=cutoff, top_fraction=top_fraction,
-                                min_length=min_length, max_gap=max_gap)
+    rules = CallRules.from_arguments(rules, cutoff, top_fraction, min_length, max_gap)
+    params = rules.resolve("soft")
     inputs = for_gene(gene, sources=sources, window=net.config.seq_range)
     result = attribute_inputs(net, inputs, method, params=params, **kwargs)
     result.chrom_sizes = dict(sources.genome.chrom_sizes)

@@ -29,7 +29,7 @@ from regfind.inference import GeneMask, run_masks
 from regfind.inputs import InputStream, ModelInputs, Sources, for_locus
 from regfind.intervals import NARROWPEAK_COLUMNS
 from regfind.io.bed import atomic_write, write_narrowpeak
-from regfind.regions import STAT_COLUMNS, CallParams, call_gene, gene_cutoff
+from regfind.regions import STAT_COLUMNS, CallParams, CallRules, call_gene, gene_cutoff
 
 #: Libraries whose versions every run records (they decide the numbers).
 _VERSIONED = ("torch", "numpy", "pandas", "numba", "pyBigWig", "pyfaidx")
@@ -127,7 +127,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
          model: Any = None, sources: Sources | None = None,
          cutoff: float | None = None, top_fraction: float | None = None,
          min_length: int | None = None, max_gap: int | None = None,
-         batch_size: int = 1, device: str | None = None, predict: bool = False,
+         rules: CallRules | None = None, batch_size: int = 1, device: str | None = None,
+         predict: bool = False,
          precision: str = "fp32", keep_masks: bool = True,
          workdir: str | os.PathLike[str] | None = None,
          crispr: str | os.PathLike[str] | None = "auto",
@@ -151,6 +152,9 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
         Opened input files; overrides ``cell``/``profile``.
     cutoff, top_fraction, min_length, max_gap : optional
         Interval rules (defaults per model variant: :meth:`CallParams.default`).
+    rules : CallRules, optional
+        The same rules as one object (what the CLI, the shards and the workers pass); give
+        either ``rules`` or the four values.
     batch_size : int, default 1
         Genes per model call.
     device : str, optional
@@ -181,8 +185,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
         raise ConfigError("nothing to call: give gene='MYC', a list of genes or loci=")
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, net, cell_label = run.sources, run.model, run.cell
-    params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
-                                min_length=min_length, max_gap=max_gap)
+    rules = CallRules.from_arguments(rules, cutoff, top_fraction, min_length, max_gap)
+    params = rules.resolve(net.config.variant)
     store = GeneStore(Path(workdir)) if workdir is not None else None
     labels = [gene_label(sources, g) for g in genes] + [loc.gene for loc in loci]
     todo = [g for g, lab in zip(genes, labels, strict=False)

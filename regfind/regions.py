@@ -32,6 +32,69 @@ STAT_COLUMNS = ("gene", "tss", "distance_to_tss", "length", "mean_mask", "max_ma
 
 
 @dataclass(frozen=True)
+class CallRules:
+    """The interval rules a user gives, before the model's variant fills the defaults.
+
+    Built once where the run starts (a CLI command or an API call) and carried unchanged to
+    the caller, the shards and the Dask workers; :meth:`resolve` turns it into the
+    :class:`CallParams` a gene is called with.
+
+    Attributes
+    ----------
+    cutoff : float or None
+        Keep bases with score >= cutoff.
+    top_fraction : float or None
+        Keep this fraction of each window's bases (in (0, 1]).
+    min_length, max_gap : int or None
+        Drop regions shorter than this (bp); merge kept runs at most this far apart (bp).
+
+    Raises
+    ------
+    ConfigError
+        Both a cutoff and a top fraction, a top fraction outside (0, 1], or a negative length.
+    """
+
+    cutoff: float | None = None
+    top_fraction: float | None = None
+    min_length: int | None = None
+    max_gap: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.cutoff is not None and self.top_fraction is not None:
+            raise ConfigError("give either a cutoff or a top fraction, not both")
+        if self.top_fraction is not None and not 0 < self.top_fraction <= 1:
+            raise ConfigError(f"top fraction must be in (0, 1], got {self.top_fraction}")
+        for name in ("min_length", "max_gap"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ConfigError(f"{name} must be >= 0, got {value}")
+
+    @classmethod
+    def from_arguments(cls, rules: CallRules | None, cutoff: float | None = None,
+                       top_fraction: float | None = None, min_length: int | None = None,
+                       max_gap: int | None = None) -> CallRules:
+        """Return ``rules``, or the rules of the four loose values of an API call.
+
+        Raises
+        ------
+        ConfigError
+            Both ``rules`` and a loose value were given.
+        """
+        loose = cls(cutoff, top_fraction, min_length, max_gap)
+        if rules is None:
+            return loose
+        if loose != cls():
+            raise ConfigError("give the interval rules either as rules= or as cutoff=, "
+                              "top_fraction=, min_length=, max_gap=, not both")
+        return rules
+
+    def resolve(self, variant: Literal["soft", "hard"]) -> CallParams:
+        """Return the rules with the variant's defaults filled in (:meth:`CallParams.default`)."""
+        return CallParams.default(variant, cutoff=self.cutoff, top_fraction=self.top_fraction,
+                                  min_length=self.min_length, max_gap=self.max_gap)
+
+
+@dataclass(frozen=True)
 class CallParams:
     """How masks become regions.
 

@@ -19,12 +19,13 @@ import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from regfind.coords import Locus
 from regfind.errors import DependencyError, RegfindError
+from regfind.regions import CallRules
 
 Item = str | Locus
 _RETRIES = 2
@@ -42,8 +43,9 @@ class WorkerSpec:
         Checkpoint path, readable from every worker.
     workdir : str
         Shared directory the per-gene results go to.
-    cutoff, top_fraction, min_length, max_gap : optional
-        Interval rules, as for :func:`regfind.calling.call`.
+    rules : CallRules
+        The interval rules of the run (:class:`regfind.regions.CallRules`), built once where
+        the run started; sent to the workers as a plain dict.
     batch_size : int
     device : str or None
         ``cuda`` picks ``cuda:<worker number % GPUs>`` on a multi-GPU machine.
@@ -56,10 +58,7 @@ class WorkerSpec:
     config: str | None
     model: str
     workdir: str
-    cutoff: float | None = None
-    top_fraction: float | None = None
-    min_length: int | None = None
-    max_gap: int | None = None
+    rules: CallRules = field(default_factory=CallRules)
     batch_size: int = 1
     device: str | None = None
     predict: bool = False
@@ -195,12 +194,11 @@ def _run_chunk(items: list[Item], spec: dict[str, Any],
     """Call one chunk on a worker; return its skipped genes."""
     from regfind.calling import call
 
-    s = WorkerSpec(**spec)
+    s = WorkerSpec(**{**spec, "rules": CallRules(**spec["rules"])})
     sources, net = _worker_state(s.cell, s.profile, s.config, s.model)
     genes = [it for it in items if isinstance(it, str)]
     loci = [it for it in items if isinstance(it, Locus)]
-    result = call(genes, s.cell, loci=loci, sources=sources, model=net, cutoff=s.cutoff,
-                  top_fraction=s.top_fraction, min_length=s.min_length, max_gap=s.max_gap,
+    result = call(genes, s.cell, loci=loci, sources=sources, model=net, rules=s.rules,
                   batch_size=s.batch_size, device=_worker_device(s.device),
                   predict=s.predict, precision=s.precision, keep_masks=False, workdir=s.workdir,
                   progress=None if on_gene is None else functools.partial(_report, on_gene))

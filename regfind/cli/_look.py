@@ -57,16 +57,14 @@ def _on_genome(path: Path | None, sources: Any) -> Any:
 def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | None,
                    model_path: str | None, output: Path, region: str | None,
                    peaks: Path | None, truth: Path | None, logos: Path | None,
-                   bin_size: int | None, cutoff: float | None, top_fraction: float | None,
-                   device: str | None) -> None:
+                   bin_size: int | None, rules: Any, device: str | None) -> None:
     """Run ``regfind plot locus`` (see its help)."""
     from regfind import plot
     from regfind.calling import call
     from regfind.plot._result import pick_mask, window_tracks
 
     sources, model = _sources_and_model(cell, profile, config, model_path)
-    result = call(gene, cell, sources=sources, model=model, cutoff=cutoff,
-                  top_fraction=top_fraction, device=device)
+    result = call(gene, cell, sources=sources, model=model, rules=rules, device=device)
     if result.skipped:
         raise DataError(f"{gene}: {result.skipped[0][1]}")
     fig = result.plot(sources=sources, peaks=_on_genome(peaks, sources),
@@ -82,8 +80,7 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
 def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile: str | None,
                config: Path | None, model_path: str | None, output: Path,
                peaks: Path | None, truth: Path | None, motif_ids: list[str],
-               no_motifs: bool, image_format: str, cutoff: float | None,
-               top_fraction: float | None, device: str | None) -> None:
+               no_motifs: bool, image_format: str, rules: Any, device: str | None) -> None:
     """Run ``regfind report`` (see its help)."""
     from regfind.report import report
 
@@ -95,6 +92,6 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
 
         motifs = load_jaspar(motif_ids) if motif_ids else True
     report(list(dict.fromkeys(names)), cell, output, sources=sources, model=model,
-           peaks=peaks, truth=truth, motifs=motifs, image_format=image_format, cutoff=cutoff,
-           top_fraction=top_fraction, device=device)
+           peaks=peaks, truth=truth, motifs=motifs, image_format=image_format, rules=rules,
+           device=device)
     click.echo(f"wrote {output}", err=True)

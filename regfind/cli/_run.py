@@ -31,8 +31,7 @@ def _gene_list(genes: list[str], genes_file: Path | None, all_genes: bool,
 def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None,
              all_genes: bool, cell: str,
              profile: str | None, config: Path | None, model_path: str | None, output: Path,
-             cutoff: float | None, top_fraction: float | None, min_length: int | None,
-             max_gap: int | None, cutoff_analysis: bool, track: Path | None, trackline: bool,
+             rules: Any, cutoff_analysis: bool, track: Path | None, trackline: bool,
              predict: bool, batch_size: int, device: str | None, resume: bool,
              precision: str = "fp32", shard: str | None = None, engine: str | None = None,
              scheduler: str | None = None, workers: int | None = None) -> None:
@@ -54,8 +53,6 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
     sources, model = ctx.sources, ctx.model
     names = _gene_list(genes, genes_file, all_genes, sources, loci_bed is not None)
     loci = loci_from_bed(loci_bed, sources, model.config.seq_range) if loci_bed else []
-    rules = {"cutoff": cutoff, "top_fraction": top_fraction, "min_length": min_length,
-             "max_gap": max_gap}
     run = _Run(cell, sources, model, names, loci, rules, batch_size, device, predict, precision)
     if shard is not None:
         return _run_shard(run, shard, output, resume, _progress_bar(tqdm, len(names + loci)))
@@ -73,7 +70,7 @@ def run_call(*, genes: list[str], genes_file: Path | None, loci_bed: Path | None
         done = _resumed(workdir, names, loci, sources) if resume else 0
         bar = _progress_bar(tqdm, len(names) + len(loci), initial=done)
         try:
-            result = call(names, cell, loci=loci, sources=sources, model=model, **rules,
+            result = call(names, cell, loci=loci, sources=sources, model=model, rules=rules,
                           batch_size=batch_size, device=device, predict=predict,
                           precision=precision, keep_masks=keep, workdir=workdir, progress=bar)
         except KeyboardInterrupt:
@@ -98,7 +95,7 @@ class _Run:
     model: Any
     names: list[str]
     loci: list[Any]
-    rules: dict[str, Any]
+    rules: Any  # regfind.regions.CallRules
     batch_size: int
     device: str | None
     predict: bool
@@ -110,10 +107,9 @@ class _Run:
         return [gene_label(self.sources, g) for g in self.names] + [loc.gene for loc in self.loci]
 
     def plan(self, shard: tuple[int, int] = (0, 1)) -> dict[str, Any]:
-        from regfind.regions import CallParams
         from regfind.shards import make_plan
 
-        params = CallParams.default(self.model.config.variant, **self.rules)
+        params = self.rules.resolve(self.model.config.variant)
         names = self.names + [loc.gene for loc in self.loci]
         return make_plan(self.model, self.sources, self.cell, params, names, self.labels(),
                          self.predict, shard)
@@ -142,7 +138,7 @@ def _run_shard(run: _Run, shard: str, output: Path, resume: bool, bar: Any) -> N
     skipped: list[tuple[str, str]] = []
     if genes or loci:
         result = call(genes, run.cell, loci=loci, sources=run.sources, model=run.model,
-                      **run.rules, batch_size=run.batch_size, device=run.device,
+                      rules=run.rules, batch_size=run.batch_size, device=run.device,
                       predict=run.predict, precision=run.precision, keep_masks=False,
                       workdir=directory, progress=bar)
         skipped = result.skipped
@@ -156,7 +152,7 @@ def _run_engine(run: _Run, plan: dict[str, Any], spec: dict[str, Any], workdir: 
     from regfind.scale import WorkerSpec, run_chunks
     from regfind.shards import merge, write_manifest
 
-    worker = WorkerSpec(cell=run.cell, workdir=str(workdir.resolve()), **spec, **run.rules,
+    worker = WorkerSpec(cell=run.cell, workdir=str(workdir.resolve()), **spec, rules=run.rules,
                         batch_size=run.batch_size, device=run.device, predict=run.predict,
                         precision=run.precision)
     skipped = run_chunks([*run.names, *run.loci], worker, labels=plan["labels"],

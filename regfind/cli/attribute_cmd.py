@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from regfind.cli._options import OUTPUT
+from regfind.cli._options import OUTPUT, rule_options, run_options
 
 _METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
 
 
 @click.command("attribute")
 @click.option("--gene", required=True, help="Gene symbol or Ensembl ID.")
-@click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562).")
+@run_options
 @click.option("--method", required=True,
               help=f"One of {', '.join(_METHODS)} (DeepLIFT-style rules are refused).")
-@click.option("--profile", help="Data profile name (default: the only one configured).")
-@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
-@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
 @click.option("-o", "--output", type=OUTPUT,
               help="Regions as narrowPeak (BED6+4); also writes <output>.json.")
 @click.option("--track", type=OUTPUT,
@@ -38,19 +36,14 @@ _METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "ism")
               help="ISM tile length (bp).")
 @click.option("--ism-mode", type=click.Choice(["n", "shuffle"]), default="n",
               show_default=True, help="ISM: replace a tile with N or a dinucleotide shuffle.")
-@click.option("-c", "--cutoff", type=float, help="Keep bases with score >= CUTOFF.")
-@click.option("--top-fraction", type=float, help="Keep this fraction of bases [0.1].")
-@click.option("-l", "--min-length", type=int, help="Minimum region length in bp [100].")
-@click.option("-g", "--max-gap", type=int, help="Merge regions closer than this (bp) [50].")
+@rule_options("score")
 @click.option("--trackline", is_flag=True, help="Start the BED with a UCSC track line.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds the shuffles.")
-@click.option("--device", help="cpu, cuda, ... (default: CUDA when available).")
 def attribute(gene: str, cell: str, method: str, profile: str | None, config: Path | None,
-              model_path: str | None, output: Path | None, track: Path | None, signals: bool,
-              reduction: str | None, baseline: str, n_steps: int,
-              internal_batch_size: int | None, region: str | None, tile: int, ism_mode: str,
-              cutoff: float | None, top_fraction: float | None, min_length: int | None,
-              max_gap: int | None, trackline: bool, seed: int, device: str | None) -> None:
+              model_path: str | None, device: str | None, output: Path | None,
+              track: Path | None, signals: bool, reduction: str | None, baseline: str,
+              n_steps: int, internal_batch_size: int | None, region: str | None, tile: int,
+              ism_mode: str, rules: Any, trackline: bool, seed: int) -> None:
     """Attribute GENE's predicted expression to its window and call regions like `call`."""
     import json
 
@@ -63,8 +56,7 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
         raise click.UsageError("give -o/--output and/or --track")
     span = _parse_region(region) if region else None
     res = run(gene, cell, method, profile=profile, config=config, model=model_path,
-              cutoff=cutoff, top_fraction=top_fraction, min_length=min_length,
-              max_gap=max_gap, signals=signals, reduction=reduction, baseline=baseline,
+              rules=rules, signals=signals, reduction=reduction, baseline=baseline,
               n_steps=n_steps, internal_batch_size=internal_batch_size,
               region=span[1:] if span else None, tile=tile, ism_mode=ism_mode, seed=seed,
               device=device)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from regfind.cli._options import OUTPUT
+from regfind.cli._options import OUTPUT, run_options
 
 _METHODS = "mask, random, saliency, input_x_gradient, integrated_gradients, ism"
 _OUT = OUTPUT
@@ -38,10 +38,7 @@ def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--gene", "genes", multiple=True, help="Gene symbol or Ensembl ID (repeatable).")
 @click.option("--genes", "genes_file", type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="File with one gene per line.")
-@click.option("--cell", required=True, help="Cell type of the data profile ('demo': built-in).")
-@click.option("--profile", help="Data profile name (default: the only one configured).")
-@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
-@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
+@run_options
 @click.option("--method", "methods", multiple=True,
               help=f"Scoring method (repeatable): {_METHODS} [mask without --peaks].")
 @click.option("--peaks", multiple=True, callback=_peaks, metavar="NAME=FILE",
@@ -59,7 +56,6 @@ def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
               help="Seeds ranking ties, 'random' and attribution shuffles.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
               help="Perturbed windows per forward pass.")
-@click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("-o", "--output", type=_OUT, help="Long curve table (TSV, with a gene column).")
 @click.option("--mean-curves", type=_OUT,
               help="Mean normalised curves (TSV) for regfind plot faithfulness.")
@@ -67,9 +63,10 @@ def _fractions(ctx: click.Context, param: click.Parameter, value: str | None
               help="Summary, per-gene areas and settings as JSON.")
 def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
                  profile: str | None, config: Path | None, model_path: str | None,
-                 methods: tuple[str, ...], peaks: dict[str, str], fractions: list[float] | None,
+                 device: str | None, methods: tuple[str, ...], peaks: dict[str, str],
+                 fractions: list[float] | None,
                  gating: bool, factors: list[float] | None, seed: int, batch_size: int,
-                 device: str | None, output: Path | None,
+                 output: Path | None,
                  mean_curves: Path | None, json_out: Path | None) -> None:
     """Remove (deletion) or keep only (insertion) each method's top-ranked bases, re-predict.
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from regfind.cli._options import OUTPUT
+from regfind.cli._options import OUTPUT, rule_options, run_options
 
 _OUT = OUTPUT
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -19,10 +20,7 @@ def plot() -> None:
 
 @plot.command("locus")
 @click.option("--gene", required=True, help="Gene symbol or Ensembl ID.")
-@click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562).")
-@click.option("--profile", help="Data profile name (default: the only one configured).")
-@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
-@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
+@run_options
 @click.option("-o", "--output", required=True, type=_OUT, help="Figure (.png, .svg, .pdf).")
 @click.option("--region", help="Zoom to chrom:start-end within the window, 1-based as a "
               "genome browser shows it.")
@@ -30,20 +28,17 @@ def plot() -> None:
 @click.option("--truth", type=_IN, help="Known elements (BED; a 'positive' column colours).")
 @click.option("--logos", type=_OUT, help="Also draw logos of the top regions to this file.")
 @click.option("--bin-size", type=int, help="Bin width in bp (default: range / 1000).")
-@click.option("-c", "--cutoff", type=float, help="Keep bases with mask >= CUTOFF.")
-@click.option("--top-fraction", type=float, help="Keep this fraction of the window's bases.")
-@click.option("--device", help="cpu, cuda, ... (default: CUDA when available).")
+@rule_options()
 def locus(gene: str, cell: str, profile: str | None, config: Path | None,
           model_path: str | None, output: Path, region: str | None, peaks: Path | None,
           truth: Path | None, logos: Path | None, bin_size: int | None,
-          cutoff: float | None, top_fraction: float | None, device: str | None) -> None:
+          rules: Any, device: str | None) -> None:
     """Call one gene and draw its window: mask, tracks, peaks, regions, genes."""
     from regfind.cli._look import run_plot_locus
 
     run_plot_locus(gene=gene, cell=cell, profile=profile, config=config,
                    model_path=model_path, output=output, region=region, peaks=peaks,
-                   truth=truth, logos=logos, bin_size=bin_size, cutoff=cutoff,
-                   top_fraction=top_fraction, device=device)
+                   truth=truth, logos=logos, bin_size=bin_size, rules=rules, device=device)
 
 
 @plot.command("pr")

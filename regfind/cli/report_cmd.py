@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from regfind.cli._options import OUTPUT
+from regfind.cli._options import OUTPUT, rule_options, run_options
 
 _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -14,10 +15,7 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.command()
 @click.option("--gene", "genes", multiple=True, help="Gene symbol or Ensembl ID (repeatable).")
 @click.option("--genes", "genes_file", type=_IN, help="File with one gene per line.")
-@click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562).")
-@click.option("--profile", help="Data profile name (default: the only one configured).")
-@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
-@click.option("--model", "model_path", help="Model path or models/ name (default: profile's).")
+@run_options
 @click.option("-o", "--output", required=True, type=OUTPUT,
               help="HTML file to write.")
 @click.option("--peaks", type=_IN, help="Peaks (BED/narrowPeak) to compare with.")
@@ -27,18 +25,15 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--no-motifs", is_flag=True, help="Leave out the motif analysis.")
 @click.option("--image-format", type=click.Choice(["png", "svg"]), default="png",
               show_default=True, help="How figures are embedded.")
-@click.option("-c", "--cutoff", type=float, help="Keep bases with mask >= CUTOFF.")
-@click.option("--top-fraction", type=float, help="Keep this fraction of each window's bases.")
-@click.option("--device", help="cpu, cuda, ... (default: CUDA when available).")
+@rule_options()
 def report(genes: tuple[str, ...], genes_file: Path | None, cell: str, profile: str | None,
            config: Path | None, model_path: str | None, output: Path, peaks: Path | None,
            truth: Path | None, motif_ids: tuple[str, ...], no_motifs: bool,
-           image_format: str, cutoff: float | None, top_fraction: float | None,
-           device: str | None) -> None:
+           image_format: str, rules: Any, device: str | None) -> None:
     """Call the genes and write one HTML file: figures, regions, motifs, provenance."""
     from regfind.cli._look import run_report
 
     run_report(genes=list(genes), genes_file=genes_file, cell=cell, profile=profile,
                config=config, model_path=model_path, output=output, peaks=peaks, truth=truth,
                motif_ids=list(motif_ids), no_motifs=no_motifs, image_format=image_format,
-               cutoff=cutoff, top_fraction=top_fraction, device=device)
+               rules=rules, device=device)
