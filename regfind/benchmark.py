@@ -246,8 +246,8 @@ def crispr_benchmark(path: str | os.PathLike[str] | None = None, *, cell: str | 
                      window: int = 200_000,
                      aggregate: str = "mean", fill: float = 0.0,
                      bins: tuple[int, ...] = (0, 20_000, 100_000, 2_500_000),
-                     n_boot: int = 1000, seed: int = 0, min_recall: float = 0.7
-                     ) -> BenchmarkResult:
+                     n_boot: int = 1000, seed: int = 0, min_recall: float = 0.7,
+                     ci: str = "BCa") -> BenchmarkResult:
     """Score methods on the CRISPRi pairs: AUPRC and precision at 70% recall, with CIs.
 
     Parameters
@@ -279,6 +279,9 @@ def crispr_benchmark(path: str | os.PathLike[str] | None = None, *, cell: str | 
     n_boot, seed : int
         Bootstrap resamples and seed.
     min_recall : float, default 0.7
+    ci : {'BCa', 'percentile'}, default 'BCa'
+        Bootstrap interval (:func:`regfind._prmetrics.bootstrap_intervals`; BCa, as
+        CRISPR_comparison reports, costs one extra evaluation per pair for its jackknife).
 
     Returns
     -------
@@ -307,12 +310,13 @@ def crispr_benchmark(path: str | os.PathLike[str] | None = None, *, cell: str | 
     inside = in_window(pairs, window)
     pairs = pairs.assign(in_window=inside)
     metrics = evaluate(pairs, {m: np.where(np.isnan(v), fill, v) for m, v in raw.items()},
-                       inside, bins=bins, n_boot=n_boot, seed=seed, min_recall=min_recall)
+                       inside, bins=bins, n_boot=n_boot, seed=seed, min_recall=min_recall,
+                       ci=ci)
     scored = {m: ~np.isnan(v) for m, v in raw.items() if m not in BASELINES}
     reach = window_reach(pairs, inside, scored)
     params = {"file": str(benchmark_path(path)), "cell": cell, "genes": genes or "all",
               "window": window, "aggregate": aggregate, "fill": fill, "bins": list(bins),
-              "n_boot": n_boot, "seed": seed, "min_recall": min_recall,
+              "n_boot": n_boot, "seed": seed, "min_recall": min_recall, "ci": ci,
               "tracks": {k: str(v) for k, v in tracks.items()},
               "predictions": {k: str(v) for k, v in (predictions or {}).items()}}
     table = pairs[["chrom", "start", "end", "gene", "tss", "distance", "label", "in_window"]]

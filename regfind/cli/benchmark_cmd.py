@@ -59,6 +59,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
               show_default=True, help="Track values over an element -> one score.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=1000,
               show_default=True, help="Bootstrap resamples for the 95% intervals.")
+@click.option("--ci", type=click.Choice(["BCa", "percentile"]), default="BCa",
+              show_default=True, help="Bootstrap interval (BCa as CRISPR_comparison).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds the bootstrap.")
 @click.option("--json", "json_out", type=OUTPUT,
               help="Also write metrics and window reach as JSON.")
@@ -66,8 +68,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Write the per-gene window reach as TSV.")
 def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple[str, ...],
            mask_track: Path | None, scores: tuple[str, ...], predictions: tuple[str, ...],
-           window: int, aggregate: str,
-           n_boot: int, seed: int, json_out: Path | None, reach_table: Path | None) -> None:
+           window: int, aggregate: str, n_boot: int, ci: str, seed: int,
+           json_out: Path | None, reach_table: Path | None) -> None:
     """AUPRC and precision at 70% recall on the K562 CRISPRi element-gene pairs."""
     from regfind._files import atomic_write
     from regfind.benchmark import crispr_benchmark
@@ -81,7 +83,7 @@ def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple
     result = crispr_benchmark(truth, cell=cell, genes=_split(genes) or None,
                               methods=_split(methods) or None, tracks=tracks,
                               predictions=preds, window=window,
-                              aggregate=aggregate, n_boot=n_boot, seed=seed)
+                              aggregate=aggregate, n_boot=n_boot, seed=seed, ci=ci)
     click.echo(result.format_reach())
     click.echo(result.format_metrics(), nl=False)
     if json_out is not None:
