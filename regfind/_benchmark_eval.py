@@ -12,27 +12,18 @@ import numpy as np
 import pandas as pd
 
 from regfind._files import atomic_write
-from regfind._prmetrics import bootstrap_intervals, pr_curve
+from regfind._prmetrics import bootstrap_intervals, pr_metrics
 
 __all__ = ["BenchmarkResult", "evaluate", "window_reach"]
-
-
-def _both(y: np.ndarray, s: np.ndarray, min_recall: float) -> np.ndarray:
-    """Return AUPRC and precision at ``min_recall`` from one precision-recall curve."""
-    r, p, _ = pr_curve(y, s)
-    if r.size == 0:
-        return np.array([np.nan, np.nan])
-    ap = float(np.sum(np.diff(np.r_[0.0, r]) * p))
-    return np.array([ap, float(p[np.flatnonzero(r >= min_recall - 1e-12)[0]])])
 
 
 def _row(y: np.ndarray, s: np.ndarray, n_boot: int, seed: int, min_recall: float,
          method: str) -> dict[str, Any]:
     """Point estimates and 95% bootstrap intervals (BCa by default) of one method."""
     def stat(yy: np.ndarray, ss: np.ndarray) -> np.ndarray:
-        return _both(yy, ss, min_recall)
+        return pr_metrics(yy, ss, min_recall, presorted=True)
 
-    ap, pr = _both(y, s, min_recall)
+    ap, pr = pr_metrics(y, s, min_recall)
     lo, hi, used = bootstrap_intervals(y, s, stat, n_boot=n_boot, seed=seed, method=method)
     return {"auprc": ap, "auprc_lo": lo[0], "auprc_hi": hi[0], "precision_at_recall": pr,
             "precision_at_recall_lo": lo[1], "precision_at_recall_hi": hi[1], "ci": used}
