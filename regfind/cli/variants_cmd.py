@@ -69,9 +69,6 @@ def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path
                f"({int((table['status'] == 'scored').sum())} variant x gene rows), "
                f"{counts['ref_mismatch']} REF mismatches, {counts['skipped']} skipped, "
                f"{counts['outside']} outside every window", err=True)
-    if counts["ref_mismatch"]:
-        click.echo("REF mismatches are the usual sign of a different genome build; see the "
-                   "'reason' column", err=True)
     click.echo(f"wrote {output}", err=True)
     if vcf_out is not None:
         from regfind.io.variants import write_vcf_info

@@ -12,6 +12,7 @@ import gzip
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -162,8 +163,6 @@ def write_vcf_info(source: str | os.PathLike[str], path: str | os.PathLike[str],
     -------
     pathlib.Path
     """
-    import pysam
-
     if not is_vcf(source):
         raise DataError(f"{source} is not a VCF; --vcf-out needs a VCF input")
     scored = effects[effects["status"] == "scored"]
@@ -171,16 +170,37 @@ def write_vcf_info(source: str | os.PathLike[str], path: str | os.PathLike[str],
     for r in scored.itertuples(index=False):
         entries.setdefault(int(r.record), []).append(
             f"{r.alt}|{r.gene}|{r.delta_pred:.4g}|{r.delta_mask:.4g}|{r.region_change}")
-    mode = "wz" if str(path).endswith(".gz") else "w"
-    with pysam.VariantFile(str(source)) as vcf:
-        header = vcf.header.copy()
-        header.info.add(INFO_KEY, ".", "String",
-                        "regfind variant effects: ALT|gene|delta_pred (log10 expression, "
-                        "alt - ref)|delta_mask (at the variant)|region_change")
-        with atomic_write(path) as tmp, pysam.VariantFile(str(tmp), mode, header=header) as out:
-            for k, rec in enumerate(vcf):
-                rec.translate(header)
+    header = (f'##INFO=<ID={INFO_KEY},Number=.,Type=String,Description="regfind variant '
+              "effects: ALT|gene|delta_pred (log10 expression, alt - ref)|delta_mask (at the "
+              'variant)|region_change">\n')
+    opener = gzip.open if Path(source).read_bytes()[:2] == b"\x1f\x8b" else open
+    with atomic_write(path) as tmp:
+        with opener(source, "rt") as src, _writer(tmp, str(path).endswith(".gz")) as out:  # type: ignore[operator]
+            k = 0
+            for line in src:
+                if line.startswith(f"##INFO=<ID={INFO_KEY},"):
+                    raise DataError(f"{source} already has a {INFO_KEY} INFO field")
+                if line.startswith("#"):
+                    out.write((header if line.startswith("#CHROM") else "") + line)
+                    continue
+                if not line.strip():
+                    continue
                 if k in entries:
-                    rec.info[INFO_KEY] = tuple(entries[k])
-                out.write(rec)
+                    fields = line.rstrip("\n").split("\t")
+                    value = f"{INFO_KEY}={','.join(entries[k])}"
+                    fields[7] = value if fields[7] in ("", ".") else f"{fields[7]};{value}"
+                    line = "\t".join(fields) + "\n"
+                out.write(line)
+                k += 1
     return Path(path)
+
+
+def _writer(path: Path, bgzip: bool) -> Any:
+    """Open ``path`` for text; bgzip-compressed (what tabix indexes) when ``bgzip``."""
+    if not bgzip:
+        return open(path, "w")
+    import io
+
+    import pysam
+
+    return io.TextIOWrapper(pysam.BGZFile(str(path), "wb"), encoding="utf-8")
