@@ -63,7 +63,7 @@ def build(folder: Path, n_genes: int, n_background: int, split: str, seed: int
     cfg = SimConfig(**{k: v for k, v in json.loads((folder / "config.json").read_text()).items()
                        if k in SimConfig.__dataclass_fields__})
     ids = tuple(m for m, _ in cfg.activators) + tuple(cfg.insulators)
-    widths = {m.id: m.probs.shape[0] for m in
+    widths = {m.matrix_id: m.probs.shape[0] for m in
               load_motifs(ids, cfg.jaspar_release, cfg.pwm_pseudocount)}
     genes = pd.read_csv(folder / "expression.tsv", sep="\t")
     genes = genes[genes["split"] == split].head(n_genes)
