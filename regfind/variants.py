@@ -16,10 +16,13 @@ blacklist value of the reference base it came from (inserted bases those of the 
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +67,7 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
                     top_fraction: float | None = None, min_length: int | None = None,
                     max_gap: int | None = None, max_allele: int = MAX_ALLELE,
                     batch_size: int = 8, device: str | None = None, precision: str = "fp32",
+                    workdir: str | os.PathLike[str] | None = None,
                     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None
                     ) -> pd.DataFrame:
     """Score variants with Seq2Exp: expression and regions with REF against ALT.
@@ -88,6 +92,10 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
         Windows per model call (each scored variant × gene is one window, each gene one more).
     device, precision : optional
         As for :func:`regfind.call`.
+    workdir : path-like, optional
+        Store each gene's rows here when its last variant is scored, and reuse them on a rerun
+        with the same variants and settings (resume). A folder holding another run's results
+        raises :class:`~regfind.errors.ConfigError`.
     progress : callable, optional
         Wraps the iterator over windows (e.g. ``tqdm``).
 
@@ -117,6 +125,7 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+    genes = None if genes is None else list(genes)
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     src, net = run.sources, run.model
     if src.annotation is None:
@@ -130,12 +139,18 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
                                   restricted=genes is not None)
     rows = [_unscored(table.iloc[i], status[i], reason[i]) for i in range(len(table))
             if status[i] != "scored"]
+    store = None
+    if workdir is not None:
+        store = _Store(Path(workdir), _fingerprint(table, params, genes, max_allele, run))
+        done = {_key(p.locus) for p in pairs if store.has(_key(p.locus))}
+        rows += store.load(sorted(done))
+        pairs = [p for p in pairs if _key(p.locus) not in done]
     jobs = list(_jobs(pairs))
     masks: Iterable[GeneMask] = run_masks(net, _batches(jobs, table, src, batch_size),
                                           device=device, predict=True, precision=precision)
     if progress is not None:
         masks = progress(_Sized(masks, len(jobs)))
-    rows += _compare_all(jobs, masks, table, params, net)
+    rows += _compare_all(jobs, masks, table, params, net, store)
     out = _sorted(pd.DataFrame(rows, columns=list(EFFECT_COLUMNS)))
     counts = {s: int(sum(1 for x in status if x == s)) for s in _STATUSES}
     out.attrs["counts"] = {"variants": len(table), **counts}
@@ -289,22 +304,89 @@ def _edited_inputs(ref: ModelInputs, job: _Job, v: Any, src: Sources) -> ModelIn
 
 
 def _compare_all(jobs: list[_Job], masks: Iterable[GeneMask], table: pd.DataFrame,
-                 params: CallParams, net: Any) -> list[dict[str, Any]]:
+                 params: CallParams, net: Any, store: _Store | None) -> list[dict[str, Any]]:
     cfg = net.config
     rules = {"variant": cfg.variant, "threshold": cfg.sample_threshold,
              "promoter_bp": cfg.center_len}
-    rows = []
+    rows: list[dict[str, Any]] = []
+    gene: list[dict[str, Any]] = []
     ref_gm: GeneMask | None = None
     ref_regions = pd.DataFrame()
     for job, gm in zip(jobs, masks, strict=True):
         if job.pair is None:
+            if ref_gm is not None:
+                _finish(store, ref_gm.locus, gene, rows)
+            gene = []
             ref_gm = GeneMask(gm.locus, gm.mask, gm.alpha, gm.beta, gm.pred, gm.notes,
                               gene_cutoff(gm, params, cfg.center_len))
             ref_regions = call_gene(ref_gm, params, **rules)
             continue
         v = table.iloc[job.pair.row]   # jobs start with their gene's reference (_jobs)
-        rows.append(_effect(v, ref_gm, ref_regions, gm, job, params, rules))  # type: ignore[arg-type]
+        gene.append(_effect(v, ref_gm, ref_regions, gm, job, params, rules))  # type: ignore[arg-type]
+    if ref_gm is not None:
+        _finish(store, ref_gm.locus, gene, rows)
     return rows
+
+
+def _finish(store: _Store | None, locus: Locus, gene: list[dict[str, Any]],
+            rows: list[dict[str, Any]]) -> None:
+    """Keep one gene's rows (and store them at once when resuming)."""
+    if store is not None:
+        store.save(_key(locus), gene)
+    rows += gene
+
+
+def _key(locus: Locus) -> str:
+    return f"{locus.gene}@{locus.chrom}:{locus.tss}"
+
+
+def _fingerprint(table: pd.DataFrame, params: CallParams, genes: Iterable[str] | None,
+                 max_allele: int, run: Any) -> str:
+    """Return a hash of what stored rows depend on: variants, genes, rules, model."""
+    import hashlib
+
+    text = json.dumps({"variants": table.to_csv(index=False), "genes": sorted(genes or []),
+                       "params": params.__dict__, "max_allele": max_allele,
+                       "model": str(run.model_path or ""), "cell": run.cell,
+                       "profile": run.profile}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Store:
+    """Per-gene effect rows on disk (one JSON file per gene, written atomically): resume."""
+
+    def __init__(self, root: Path, fingerprint: str) -> None:
+        from regfind._files import atomic_write
+
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = root / "fingerprint"
+        if stamp.exists() and stamp.read_text().strip() != fingerprint:
+            raise ConfigError(f"{root} holds results of other variants or settings; remove it "
+                              "(or run without --resume)")
+        if not stamp.exists():
+            with atomic_write(stamp) as tmp:
+                tmp.write_text(fingerprint + "\n")
+
+    def _path(self, key: str) -> Path:
+        return self.root / (re.sub(r"[^A-Za-z0-9_.-]+", "_", key) + ".json")
+
+    def has(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def save(self, key: str, rows: list[dict[str, Any]]) -> None:
+        from regfind._files import atomic_write
+
+        with atomic_write(self._path(key)) as tmp:
+            tmp.write_text(json.dumps(rows, default=_plain))
+
+    def load(self, keys: list[str]) -> list[dict[str, Any]]:
+        return [r for k in keys for r in json.loads(self._path(k).read_text())]
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars as Python numbers (for JSON)."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _effect(v: Any, ref: GeneMask, ref_regions: pd.DataFrame, alt: GeneMask, job: _Job,

@@ -221,3 +221,40 @@ def test_cli_tsv_and_vcf_out(vcf, tmp_path, run_cli):
     tsv.write_text("chrom\tpos\tref\talt\nchr1\t5176\tA\tC\n")
     code, _, err = run_cli(["variants", tsv, "--cell", "demo", "-o", out, "--vcf-out", vout])
     assert code == 2 and "--vcf-out needs a VCF input" in err
+
+
+def test_resume_after_interruption(genome, tmp_path):
+    from regfind.errors import ConfigError
+    from regfind.variants import variant_effects
+
+    spans = [(5175, 5176), (8000, 8004), (17175, 17176), (20000, 20004)]  # 2 in each gene
+    variants = pd.DataFrame({
+        "chrom": "chr1", "start": [s for s, _ in spans], "end": [e for _, e in spans],
+        "id": ["a", "b", "c", "d"], "ref": [genome(s, e) for s, e in spans],
+        "alt": [_other(genome(s, s + 1)) for s, _ in spans], "record": range(4)})
+    full = variant_effects(variants, "demo")
+    assert (full["status"] == "scored").sum() == 4
+    workdir = tmp_path / "parts"
+
+    def dies_after_four(items):                      # gene 1: reference + 2 variants, then dies
+        for i, item in enumerate(items):
+            if i == 4:
+                raise KeyboardInterrupt
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        variant_effects(variants, "demo", workdir=workdir, progress=dies_after_four)
+    assert len(list(workdir.glob("*.json"))) == 1
+    seen = []
+
+    def counts(items):
+        for item in items:
+            seen.append(item)
+            yield item
+
+    resumed = variant_effects(variants, "demo", workdir=workdir, progress=counts)
+    assert len(seen) == 3                                # only the second gene's windows
+    # batches are composed differently: float32 rounding of the model differs (~1e-7)
+    pd.testing.assert_frame_equal(resumed, full, check_exact=False, rtol=0, atol=1e-5)
+    with pytest.raises(ConfigError, match="other variants or settings"):
+        variant_effects(variants.iloc[:2], "demo", workdir=workdir)

@@ -37,12 +37,17 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--precision", type=click.Choice(["fp32", "bf16-official"]), default="fp32",
               show_default=True, help="bf16-official: the official run's numerics (GPUs).")
 @click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
+@click.option("--resume", is_flag=True,
+              help="Reuse genes finished by an earlier run of the same command "
+                   "(stored in OUTPUT.parts/).")
 def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path | None,
              profile: str | None, config: Path | None, model_path: str | None, output: Path,
              vcf_out: Path | None, cutoff: float | None, top_fraction: float | None,
              min_length: int | None, max_gap: int | None, max_allele: int, batch_size: int,
-             precision: str, device: str | None) -> None:
+             precision: str, device: str | None, resume: bool) -> None:
     """Score VARIANTS (VCF, VCF.gz or TSV chrom/pos/ref/alt): expression and regions, REF vs ALT."""
+    import shutil
+
     from tqdm import tqdm
 
     from regfind.io.variants import is_vcf
@@ -58,12 +63,16 @@ def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path
     def bar(items: object) -> object:
         return tqdm(items, unit="window", desc="regfind variants", leave=False, disable=None)
 
+    workdir = output.with_name(output.name + ".parts")
+    if workdir.exists() and not resume:
+        shutil.rmtree(workdir)
     table = variant_effects(variants, cell, genes=names or None, profile=profile,
                             config=config, model=model_path, cutoff=cutoff,
                             top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
                             max_allele=max_allele, batch_size=batch_size, device=device,
-                            precision=precision, progress=bar)
+                            precision=precision, workdir=workdir, progress=bar)
     write_effects(table, output)
+    shutil.rmtree(workdir, ignore_errors=True)
     counts = table.attrs["counts"]
     click.echo(f"{counts['variants']} variant alleles: {counts['scored']} scored "
                f"({int((table['status'] == 'scored').sum())} variant x gene rows), "
