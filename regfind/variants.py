@@ -35,7 +35,7 @@ from regfind.inference import GeneMask, run_masks
 from regfind.inputs import ModelInputs, Sources, for_locus
 from regfind.io.annotation import Gene
 from regfind.io.genome import one_hot_encode
-from regfind.io.variants import allele_problem, read_variants
+from regfind.io.variants import VARIANT_COLUMNS, allele_problem, read_variants
 from regfind.regions import CallParams, _distance, call_gene, gene_cutoff
 
 __all__ = ["EFFECT_COLUMNS", "MAX_ALLELE", "variant_effects"]
@@ -76,7 +76,8 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
     ----------
     variants : path-like or pandas.DataFrame
         A VCF/VCF.gz or TSV (``chrom pos ref alt``, 1-based ``pos``), read with
-        :func:`regfind.io.variants.read_variants`, or that function's table.
+        :func:`regfind.io.variants.read_variants`, or a table in that function's layout
+        (``chrom, start, end, ref, alt``, 0-based; ``id`` and ``record`` optional).
     cell : str
         Cell type of the data profile ('demo': the built-in demo); unless ``sources``.
     genes : iterable of str, optional
@@ -130,7 +131,8 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
     src, net = run.sources, run.model
     if src.annotation is None:
         raise ConfigError("variant effects need an annotation in the profile (gene TSSs)")
-    table = variants if isinstance(variants, pd.DataFrame) else read_variants(variants)
+    table = (_as_table(variants) if isinstance(variants, pd.DataFrame)
+             else read_variants(variants))
     params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
                                 min_length=min_length, max_gap=max_gap)
     window = net.config.seq_range
@@ -159,6 +161,22 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
                       "that differs from the genome (not scored); a different genome build?",
                       RegfindWarning, stacklevel=2)
     return out
+
+
+def _as_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Check a variants DataFrame given in Python; add ``id`` ('') and ``record`` (0..n-1)."""
+    missing = [c for c in ("chrom", "start", "end", "ref", "alt") if c not in df.columns]
+    if missing:
+        raise ConfigError(f"the variants table has no column(s) {', '.join(missing)} (the "
+                          "layout of regfind.io.variants.read_variants)")
+    out = df.reset_index(drop=True).copy()
+    if "id" not in out.columns:
+        out["id"] = ""
+    if "record" not in out.columns:
+        out["record"] = np.arange(len(out))
+    out["ref"], out["alt"] = out["ref"].astype(str).str.upper(), out["alt"].astype(str).str.upper()
+    return out[list(VARIANT_COLUMNS)].astype({"start": "int64", "end": "int64",
+                                              "record": "int64"})
 
 
 class _Sized:
