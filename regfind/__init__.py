@@ -29,6 +29,7 @@ _LAZY = {
     "Seq2Exp": "regfind.model.seq2exp",
     "Seq2ExpConfig": "regfind.model.config",
     "Seq2ExpOutput": "regfind.model.seq2exp",
+    "variant_effects": "regfind.variants",
 }
 
 __all__ = sorted(["__version__", *_LAZY])

@@ -12,41 +12,21 @@ import numpy as np
 import pandas as pd
 
 from regfind._files import atomic_write
-from regfind._prmetrics import pr_curve
+from regfind._prmetrics import bootstrap_intervals, pr_metrics
 
 __all__ = ["BenchmarkResult", "evaluate", "window_reach"]
 
 
-def _both(y: np.ndarray, s: np.ndarray, min_recall: float) -> tuple[float, float]:
-    """Return AUPRC and precision at ``min_recall`` from one precision-recall curve."""
-    r, p, _ = pr_curve(y, s)
-    if r.size == 0:
-        return float("nan"), float("nan")
-    ap = float(np.sum(np.diff(np.r_[0.0, r]) * p))
-    return ap, float(p[np.flatnonzero(r >= min_recall - 1e-12)[0]])
+def _row(y: np.ndarray, s: np.ndarray, n_boot: int, seed: int, min_recall: float,
+         method: str) -> dict[str, Any]:
+    """Point estimates and 95% bootstrap intervals (BCa by default) of one method."""
+    def stat(yy: np.ndarray, ss: np.ndarray) -> np.ndarray:
+        return pr_metrics(yy, ss, min_recall, presorted=True)
 
-
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        return float("nan"), float("nan")
-    lo, hi = np.quantile(v, [0.025, 0.975])
-    return float(lo), float(hi)
-
-
-def _row(y: np.ndarray, s: np.ndarray, n_boot: int, seed: int, min_recall: float
-         ) -> dict[str, float]:
-    """Point estimates and 95% percentile bootstrap intervals of one method on some pairs."""
-    ap, pr = _both(y, s, min_recall)
-    boots = np.full((n_boot, 2), np.nan)
-    if n_boot and y.size:
-        rng = np.random.default_rng(seed)
-        for k in range(n_boot):
-            i = rng.integers(0, y.size, y.size)
-            boots[k] = _both(y[i], s[i], min_recall)
-    (a_lo, a_hi), (p_lo, p_hi) = _interval(boots[:, 0]), _interval(boots[:, 1])
-    return {"auprc": ap, "auprc_lo": a_lo, "auprc_hi": a_hi, "precision_at_recall": pr,
-            "precision_at_recall_lo": p_lo, "precision_at_recall_hi": p_hi}
+    ap, pr = pr_metrics(y, s, min_recall)
+    lo, hi, used = bootstrap_intervals(y, s, stat, n_boot=n_boot, seed=seed, method=method)
+    return {"auprc": ap, "auprc_lo": lo[0], "auprc_hi": hi[0], "precision_at_recall": pr,
+            "precision_at_recall_lo": lo[1], "precision_at_recall_hi": hi[1], "ci": used}
 
 
 def _bin_labels(bins: tuple[int, ...]) -> list[str]:
@@ -55,7 +35,7 @@ def _bin_labels(bins: tuple[int, ...]) -> list[str]:
 
 def evaluate(pairs: pd.DataFrame, scores: dict[str, np.ndarray], inside: np.ndarray, *,
              bins: tuple[int, ...] = (0, 20_000, 100_000, 2_500_000), n_boot: int = 1000,
-             seed: int = 0, min_recall: float = 0.7) -> pd.DataFrame:
+             seed: int = 0, min_recall: float = 0.7, ci: str = "BCa") -> pd.DataFrame:
     """Return one metrics row per method, scope (``in_window``, ``all``) and distance bin.
 
     Parameters
@@ -71,12 +51,15 @@ def evaluate(pairs: pd.DataFrame, scores: dict[str, np.ndarray], inside: np.ndar
     n_boot, seed : int
         Bootstrap resamples; every method uses the same resamples (a paired bootstrap).
     min_recall : float
+    ci : {'BCa', 'percentile'}, default 'BCa'
+        Interval method (:func:`regfind._prmetrics.bootstrap_intervals`).
 
     Returns
     -------
     pandas.DataFrame
         ``method, scope, bin, pairs, positives, positive_rate, auprc, auprc_lo, auprc_hi,
-        precision_at_recall, precision_at_recall_lo, precision_at_recall_hi``; empty bins are
+        precision_at_recall, precision_at_recall_lo, precision_at_recall_hi, ci`` (``ci``: the
+        interval method used, 'BCa' or 'percentile' where BCa is undefined); empty bins are
         left out.
     """
     y_all = pairs["label"].to_numpy(bool)
@@ -96,7 +79,7 @@ def evaluate(pairs: pd.DataFrame, scores: dict[str, np.ndarray], inside: np.ndar
                 rows.append({"method": method, "scope": scope, "bin": lab,
                              "pairs": int(take.sum()), "positives": int(y.sum()),
                              "positive_rate": float(y.mean()),
-                             **_row(y, s[take], n_boot, seed, min_recall)})
+                             **_row(y, s[take], n_boot, seed, min_recall, ci)})
     return pd.DataFrame(rows)
 
 
@@ -212,5 +195,5 @@ class BenchmarkResult:
         pct = round(100 * float(self.params.get("min_recall", 0.7)))
         m = m.rename(columns={"precision_at_recall": f"precision@{pct}%recall"})
         cols = ["method", "scope", "bin", "pairs", "positives", "positive_rate", "auprc",
-                f"precision@{pct}%recall"]
+                f"precision@{pct}%recall", *(["ci"] if "ci" in m.columns else [])]
         return m[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n"

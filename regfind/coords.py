@@ -316,3 +316,90 @@ def parse_region(text: str) -> tuple[str | None, int, int]:
         raise CoordinateError(f"region {text!r}: need 1 <= start <= end (1-based, closed)")
     return m["chrom"], first - 1, last
 
+
+    # -- windows with an allele edited in -------------------------------------------------------
+
+    def edited(self, position: int, ref_len: int, alt_len: int) -> tuple[np.ndarray, np.ndarray]:
+        """Map each base of the window with REF replaced by ALT to the genome base it came from.
+
+        The edited window keeps ``window`` bases and the TSS keeps its index: a variant at or
+        right of the TSS keeps the bases left of it in place (the right end is cut or read
+        further along the genome), a variant left of the TSS keeps the bases right of it in
+        place (the left end moves). ALT base ``i`` stands at REF base ``min(i, ref_len - 1)``
+        (VCF alleles share their first base; an insertion's extra bases sit on the last REF
+        base). See ``docs/variants.md``.
+
+        Parameters
+        ----------
+        position : int
+            0-based genome position of the first REF base; ``[position, position + ref_len)``
+            must lie in the window.
+        ref_len, alt_len : int
+            Allele lengths in bp (>= 1).
+
+        Returns
+        -------
+        source : numpy.ndarray, shape (window,), int64
+            Genome position each edited base is read from (may lie outside ``[start, end)``
+            by up to ``ref_len - alt_len`` bp, and off the chromosome in padded windows).
+        allele : numpy.ndarray, shape (window,), int64
+            Index into ALT of the allele bases, -1 for bases read from the genome.
+
+        Raises
+        ------
+        CoordinateError
+            The REF span is not inside the window, or an allele is empty.
+        """
+        if ref_len < 1 or alt_len < 1:
+            raise CoordinateError(f"alleles must have >= 1 base, got {ref_len} and {alt_len}")
+        if position < self.start or position + ref_len > self.end:
+            raise CoordinateError(
+                f"REF [{position}, {position + ref_len}) is not inside the window "
+                f"[{self.start}, {self.end}) of {self.gene or self.region}")
+        j = np.arange(self.window, dtype=np.int64)
+        shift = alt_len - ref_len
+        if position >= self.tss:                       # left part stays in place
+            first = position - self.start              # window index of the first ALT base
+            source = np.where(j < first, self.start + j, self.start + j - shift)
+        else:                                          # right part stays in place
+            first = position + ref_len - self.start - alt_len
+            source = np.where(j < first, self.start + j + shift, self.start + j)
+        allele = j - first
+        in_allele = (allele >= 0) & (allele < alt_len)
+        source = np.where(in_allele, position + np.minimum(allele, ref_len - 1), source)
+        return source, np.where(in_allele, allele, -1)
+
+    def from_edited(self, values: npt.ArrayLike, source: npt.ArrayLike) -> np.ndarray:
+        """Project the values of an edited window (:meth:`edited`) onto this window's bases.
+
+        Each window base takes the maximum over the edited bases read from it (an insertion's
+        extra bases fold onto the last REF base); a base no edited base came from (deleted, or
+        pushed out at an end) takes the value of the nearest base to its left that has one
+        (the first such bases take the nearest to their right).
+
+        Parameters
+        ----------
+        values : array_like, shape (window,)
+        source : array_like, shape (window,), int64
+            From :meth:`edited`.
+
+        Returns
+        -------
+        numpy.ndarray, shape (window,), float64
+            Indexed like this window (index ``i`` is genome ``start + i``).
+        """
+        vals = np.asarray(values, dtype=np.float64)
+        src = np.asarray(source, dtype=np.int64) - self.start
+        if vals.shape != (self.window,) or src.shape != (self.window,):
+            raise CoordinateError(f"values and source must have shape ({self.window},), got "
+                                  f"{vals.shape} and {src.shape}")
+        out = np.full(self.window, -np.inf)
+        keep = (src >= 0) & (src < self.window)
+        np.maximum.at(out, src[keep], vals[keep])
+        has = np.isfinite(out)
+        if not has.any():
+            raise CoordinateError("no edited base lies in the window")
+        idx = np.where(has, np.arange(self.window), -1)
+        idx = np.maximum.accumulate(idx)
+        idx[idx < 0] = np.flatnonzero(has)[0]
+        return out[idx]

@@ -144,3 +144,50 @@ def test_bad_region_strings(text) -> None:
 
     with pytest.raises(CoordinateError):
         parse_region(text)
+
+
+# ------------------------------------------------------------------ alleles edited into windows
+
+def test_edited_snv_is_identity_map():
+    loc = Locus.around_tss("c", 50, 1000, window=20)        # window [40, 60), TSS index 10
+    source, allele = loc.edited(45, 1, 1)
+    assert source.tolist() == list(range(40, 60))
+    assert allele.tolist() == [-1] * 5 + [0] + [-1] * 14
+
+
+def test_edited_deletion_right_of_tss_keeps_left_part():
+    loc = Locus.around_tss("c", 50, 1000, window=20)
+    source, allele = loc.edited(54, 3, 1)                   # REF [54, 57) -> 1 base
+    # 40..54 in place, then 57.. read on, 2 bases past the window end
+    assert source.tolist() == list(range(40, 55)) + list(range(57, 62))
+    assert allele.tolist() == [-1] * 14 + [0] + [-1] * 5
+    assert source[loc.tss_index] == loc.tss
+
+
+def test_edited_insertion_left_of_tss_keeps_right_part():
+    loc = Locus.around_tss("c", 50, 1000, window=20)
+    source, allele = loc.edited(44, 1, 4)                   # 1 base -> 4 bases at 44
+    # the 3 inserted bases push the left end out: bases 43..44 then three more 'at' 44
+    assert source.tolist() == list(range(43, 45)) + [44] * 3 + list(range(45, 60))
+    assert allele.tolist() == [-1] + [0, 1, 2, 3] + [-1] * 15
+    assert source[loc.tss_index] == loc.tss
+
+
+def test_edited_rejects_ref_outside_window():
+    loc = Locus.around_tss("c", 50, 1000, window=20)
+    with pytest.raises(CoordinateError, match="not inside the window"):
+        loc.edited(58, 3, 1)
+
+
+def test_from_edited_projects_back():
+    loc = Locus.around_tss("c", 50, 1000, window=20)
+    source, _ = loc.edited(54, 3, 1)
+    values = np.arange(20, dtype=float)                     # value = edited index
+    back = loc.from_edited(values, source)
+    # deleted bases 55, 56 take the value of 54 (index 14); the rest map back
+    assert back.tolist() == list(range(15)) + [14.0, 14.0] + [15.0, 16.0, 17.0]
+    source, _ = loc.edited(44, 1, 4)
+    back = loc.from_edited(values, source)
+    # base 44 takes the max over its 4 edited bases (1..4); base 40..42 were pushed out and
+    # take the nearest value to their right (base 43, edited index 0)
+    assert back.tolist() == [0.0, 0.0, 0.0, 0.0, 4.0] + list(np.arange(5, 20, dtype=float))

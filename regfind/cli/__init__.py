@@ -39,6 +39,8 @@ _COMMANDS = (
     ("compare_cmd", "compare"),
     ("faithfulness_cmd", "faithfulness"),
     ("benchmark_cmd", "benchmark"),
+    ("variants_cmd", "variants"),
+    ("links_cmd", "links"),
 )
 
 

@@ -19,7 +19,7 @@ from regfind.simulate.writers import sha256, write_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["gene_structures", "read_elements", "verify_manifest", "write_beds",
+__all__ = ["crispr_table", "gene_structures", "read_elements", "verify_manifest", "write_beds",
            "write_features", "write_manifest", "write_profile", "write_tables"]
 
 MANIFEST = "MANIFEST.sha256"
@@ -229,3 +229,30 @@ def verify_manifest(folder: str | Path, expected: str | None = None) -> str:
             raise DataError(f"{path} is missing or differs from {MANIFEST}; regenerate the "
                             "folder with regfind simulate")
     return digest
+
+
+def crispr_table(folder: str | Path) -> pd.DataFrame:
+    """Return a simulated folder's planted elements as a CRISPRi benchmark table.
+
+    The layout :func:`regfind.benchmark.read_crispr` reads (EPCrisprBenchmark columns): one
+    row per element and its gene, ``Regulated`` TRUE for causal enhancers and FALSE for decoys
+    and closed sites, ``ValidConnection`` TRUE, ``CellType`` the simulation's cell type,
+    ``startTSS`` the gene's TSS; coordinates 0-based half-open.
+    """
+    import json
+
+    import pandas as pd  # noqa: F811 (the module imports it for type checking only)
+
+    elements = read_elements(folder)
+    genes = pd.read_csv(Path(folder) / "expression.tsv", sep="\t").set_index("gene_id")
+    cell = json.loads((Path(folder) / "config.json").read_text())["cell"]
+    known = elements["gene_id"].isin(genes.index)
+    elements = elements[known]
+    gene = genes.loc[elements["gene_id"]]
+    return pd.DataFrame({
+        "chrom": elements["chrom"].to_numpy(), "chromStart": elements["start"].to_numpy(),
+        "chromEnd": elements["end"].to_numpy(), "name": elements["name"].to_numpy(),
+        "class": elements["class"].to_numpy(),
+        "measuredGeneSymbol": gene["gene_name"].to_numpy(),
+        "startTSS": gene["tss"].to_numpy(), "Regulated": elements["class"].eq("causal")
+        .to_numpy(), "ValidConnection": True, "CellType": cell})
