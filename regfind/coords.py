@@ -282,43 +282,6 @@ class Locus:
             ge = np.clip(ge, self.clipped_start, self.clipped_end)
         return gs, ge
 
-
-_REGION = re.compile(r"^(?:(?P<chrom>[^:\s]+):)?(?P<start>[\d,_]+)-(?P<end>[\d,_]+)$")
-
-
-def parse_region(text: str) -> tuple[str | None, int, int]:
-    """Read a region typed as a genome browser shows it: 1-based, closed.
-
-    This is the one parser of ``chrom:start-end`` strings (docs/conventions.md): what a user
-    copies from UCSC or IGV, ``chr5:5,101-5,570``, is the BED interval ``chr5 5100 5570``.
-
-    Parameters
-    ----------
-    text : str
-        ``chrom:start-end`` or ``start-end``; ``,`` and ``_`` group digits.
-
-    Returns
-    -------
-    (str or None, int, int)
-        Chromosome (``None`` when not given) and the 0-based half-open ``[start, end)``.
-
-    Raises
-    ------
-    CoordinateError
-        Not of that form, a start below 1, or an end before the start.
-    """
-    m = _REGION.match(text.strip())
-    if m is None:
-        raise CoordinateError(f"cannot read region {text!r}: use chrom:start-end, 1-based as a "
-                              "genome browser shows it (e.g. chr5:5,101-5,570)")
-    first, last = (int(m[k].replace(",", "").replace("_", "")) for k in ("start", "end"))
-    if first < 1 or last < first:
-        raise CoordinateError(f"region {text!r}: need 1 <= start <= end (1-based, closed)")
-    return m["chrom"], first - 1, last
-
-
-    # -- windows with an allele edited in -------------------------------------------------------
-
     def edited(self, position: int, ref_len: int, alt_len: int) -> tuple[np.ndarray, np.ndarray]:
         """Map each base of the window with REF replaced by ALT to the genome base it came from.
 
@@ -403,3 +366,40 @@ def parse_region(text: str) -> tuple[str | None, int, int]:
         idx = np.maximum.accumulate(idx)
         idx[idx < 0] = np.flatnonzero(has)[0]
         return out[idx]
+
+
+_REGION = re.compile(r"^(?:(?P<chrom>[^:\s]+):)?(?P<start>[\d,_]+)-(?P<end>[\d,_]+)$")
+
+
+def parse_region(text: str) -> tuple[str | None, int, int]:
+    """Read a region typed as a genome browser shows it: 1-based, closed.
+
+    This is the one parser of ``chrom:start-end`` strings (docs/conventions.md): what a user
+    copies from UCSC or IGV, ``chr5:5,101-5,570``, is the BED interval ``chr5 5100 5570``.
+
+    Parameters
+    ----------
+    text : str
+        ``chrom:start-end`` or ``start-end``; ``,`` and ``_`` group digits.
+
+    Returns
+    -------
+    (str or None, int, int)
+        Chromosome (``None`` when not given) and the 0-based half-open ``[start, end)``.
+
+    Raises
+    ------
+    CoordinateError
+        Not of that form, a start below 1, or an end before the start.
+    """
+    m = _REGION.match(text.strip())
+    if m is None:
+        raise CoordinateError(f"cannot read region {text!r}: use chrom:start-end, 1-based as a "
+                              "genome browser shows it (e.g. chr5:5,101-5,570)")
+    first, last = (int(m[k].replace(",", "").replace("_", "")) for k in ("start", "end"))
+    if first < 1 or last < first:
+        raise CoordinateError(f"region {text!r}: need 1 <= start <= end (1-based, closed)")
+    return m["chrom"], first - 1, last
+
+
+    # -- windows with an allele edited in -------------------------------------------------------

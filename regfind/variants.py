@@ -36,7 +36,7 @@ from regfind.inputs import ModelInputs, Sources, for_locus
 from regfind.io.annotation import Gene
 from regfind.io.genome import one_hot_encode
 from regfind.io.variants import VARIANT_COLUMNS, allele_problem, read_variants
-from regfind.regions import CallParams, _distance, call_gene, gene_cutoff
+from regfind.regions import CallParams, CallRules, _distance, call_gene, gene_cutoff
 
 __all__ = ["EFFECT_COLUMNS", "MAX_ALLELE", "variant_effects"]
 
@@ -65,7 +65,8 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
                     config: str | os.PathLike[str] | None = None, model: Any = None,
                     sources: Sources | None = None, cutoff: float | None = None,
                     top_fraction: float | None = None, min_length: int | None = None,
-                    max_gap: int | None = None, max_allele: int = MAX_ALLELE,
+                    max_gap: int | None = None, rules: CallRules | None = None,
+                    max_allele: int = MAX_ALLELE,
                     batch_size: int = 8, device: str | None = None, precision: str = "fp32",
                     workdir: str | os.PathLike[str] | None = None,
                     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None
@@ -87,6 +88,8 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
         As for :func:`regfind.call` (:func:`regfind.context.open_run`).
     cutoff, top_fraction, min_length, max_gap : optional
         Interval rules (:meth:`regfind.regions.CallParams.default`).
+    rules : CallRules, optional
+        The same rules as one object; give either ``rules`` or the four values.
     max_allele : int, default 50
         Longest REF or ALT scored (bp).
     batch_size : int, default 8
@@ -133,8 +136,8 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
         raise ConfigError("variant effects need an annotation in the profile (gene TSSs)")
     table = (_as_table(variants) if isinstance(variants, pd.DataFrame)
              else read_variants(variants))
-    params = CallParams.default(net.config.variant, cutoff=cutoff, top_fraction=top_fraction,
-                                min_length=min_length, max_gap=max_gap)
+    rules = CallRules.from_arguments(rules, cutoff, top_fraction, min_length, max_gap)
+    params = rules.resolve(net.config.variant)
     window = net.config.seq_range
     chosen = [src.annotation.lookup(g) for g in genes] if genes is not None else None
     status, reason, pairs = _plan(table, src, chosen, window, max_allele,

@@ -3,48 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from regfind.cli._options import OUTPUT
+from regfind.cli._options import OUTPUT, rule_options, run_options
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
 @click.argument("variants", type=_FILE)
-@click.option("--cell", required=True, help="Cell type of the data profile (e.g. K562, demo).")
+@run_options
 @click.option("--gene", "genes", multiple=True,
               help="Score against this gene only (repeatable) [default: every gene whose "
                    "window holds the variant].")
 @click.option("--genes", "genes_file", type=_FILE, help="File with one gene per line.")
-@click.option("--profile", help="Data profile name (default: the one defining --cell).")
-@click.option("--config", type=click.Path(path_type=Path), help="Profiles TOML file.")
-@click.option("--model", "model_path", help="Model path, zoo or models/ name (default: profile's).")
 @click.option("-o", "--output", required=True, type=OUTPUT,
               help="Effects table (TSV), sorted by |delta_pred|.")
 @click.option("--vcf-out", type=OUTPUT,
               help="Also write the input VCF with a REGFIND INFO field (.vcf.gz: bgzipped).")
-@click.option("-c", "--cutoff", type=float, help="Keep bases with mask >= CUTOFF.")
-@click.option("--top-fraction", type=float,
-              help="Keep this fraction of each window's bases (soft default: 0.1).")
-@click.option("-l", "--min-length", type=int, help="Minimum region length in bp [100].")
-@click.option("-g", "--max-gap", type=int, help="Merge regions closer than this (bp) [50].")
+@rule_options()
 @click.option("--max-allele", type=click.IntRange(min=1), default=50, show_default=True,
               help="Longest REF or ALT allele scored (bp); longer ones are skipped.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
               help="Windows per model call.")
 @click.option("--precision", type=click.Choice(["fp32", "bf16-official"]), default="fp32",
               show_default=True, help="bf16-official: the official run's numerics (GPUs).")
-@click.option("--device", help="cpu, cuda, cuda:1 ... (default: CUDA when available).")
 @click.option("--resume", is_flag=True,
               help="Reuse genes finished by an earlier run of the same command "
                    "(stored in OUTPUT.parts/).")
-def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path | None,
-             profile: str | None, config: Path | None, model_path: str | None, output: Path,
-             vcf_out: Path | None, cutoff: float | None, top_fraction: float | None,
-             min_length: int | None, max_gap: int | None, max_allele: int, batch_size: int,
-             precision: str, device: str | None, resume: bool) -> None:
+def variants(variants: Path, cell: str, profile: str | None, config: Path | None,
+             model_path: str | None, device: str | None, genes: tuple[str, ...],
+             genes_file: Path | None, output: Path, vcf_out: Path | None, rules: Any,
+             max_allele: int, batch_size: int, precision: str, resume: bool) -> None:
     """Score VARIANTS (VCF, VCF.gz or TSV chrom/pos/ref/alt): expression and regions, REF vs ALT."""
     import shutil
 
@@ -57,8 +49,9 @@ def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path
         raise click.UsageError("--vcf-out needs a VCF input")
     names = list(genes)
     if genes_file is not None:
-        names += [ln.split()[0] for ln in genes_file.read_text().splitlines()
-                  if ln.strip() and not ln.startswith("#")]
+        from regfind.io.text import read_gene_list
+
+        names += read_gene_list(genes_file)
 
     def bar(items: object) -> object:
         return tqdm(items, unit="window", desc="regfind variants", leave=False, disable=None)
@@ -67,8 +60,7 @@ def variants(variants: Path, cell: str, genes: tuple[str, ...], genes_file: Path
     if workdir.exists() and not resume:
         shutil.rmtree(workdir)
     table = variant_effects(variants, cell, genes=names or None, profile=profile,
-                            config=config, model=model_path, cutoff=cutoff,
-                            top_fraction=top_fraction, min_length=min_length, max_gap=max_gap,
+                            config=config, model=model_path, rules=rules,
                             max_allele=max_allele, batch_size=batch_size, device=device,
                             precision=precision, workdir=workdir, progress=bar)
     write_effects(table, output)
