@@ -49,3 +49,19 @@ def test_library_error_is_one_line(tmp_path, run_cli):
 def test_usage_errors_exit_2(args, run_cli):
     code, _, err = run_cli(args)
     assert code == 2 and ("Usage" in err or "Error" in err)
+
+
+def test_model_info_of_the_demo_model_is_readable(run_cli):
+    """The bundled model: its cell type from its training data, the history as one line."""
+    code, out, err = run_cli(["model", "info", "demo-soft"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "cell_type: demo (the cell type of its training data)" in lines
+    history = next(ln for ln in lines if ln.strip().startswith("history:"))
+    assert history.strip().startswith("history: 13 epochs; lowest validation MSE at epoch 13")
+    metrics = next(ln for ln in lines if ln.strip().startswith("metrics:"))
+    assert "test Pearson 0.651" in metrics
+    assert max(len(ln) for ln in lines if not ln.strip().startswith(
+        ("description:", "run_notes:"))) <= 110
+    code, out, _ = run_cli(["model", "info", "demo-soft", "--json"])
+    assert len(__import__("json").loads(out)["provenance"]["history"]) == 13

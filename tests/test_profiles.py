@@ -107,3 +107,12 @@ def test_cell_demo_without_profile_means_the_builtin_demo(tmp_path, monkeypatch)
     own.write_text('[profiles.sim]\nfasta = "g.fa"\n[profiles.sim.cells.demo]\n'
                    'h3k27ac = "a.bw"\ndnase = "d.bw"\n')
     assert default_profile(None, "demo", own) is None        # the user's own 'demo' cell wins
+
+
+def test_cli_lists_the_builtin_demo_without_building_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("REGFIND_DEMO_DIR", str(tmp_path / "demo"))
+    monkeypatch.setenv("REGFIND_CONFIG", str(tmp_path / "none.toml"))
+    res = CliRunner().invoke(__import__("regfind.cli", fromlist=["cli"]).cli, ["profiles"])
+    assert res.exit_code == 0, res.output
+    assert "demo (built-in): cell type demo" in res.output
+    assert "not built" in res.output and not (tmp_path / "demo").exists()

@@ -24,7 +24,7 @@ def info(checkpoint: str, as_json: bool) -> None:
     CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
     """
     from regfind.context import resolve_model
-    from regfind.model.describe import describe
+    from regfind.model.describe import describe, short_value
 
     summary = describe(resolve_model(checkpoint))
     if as_json:
@@ -34,7 +34,7 @@ def info(checkpoint: str, as_json: bool) -> None:
         if isinstance(value, dict):
             click.echo(f"{key}:")
             for sub, sub_value in value.items():
-                click.echo(f"  {sub}: {sub_value}")
+                click.echo(f"  {sub}: {short_value(sub, sub_value)}")
         else:
             click.echo(f"{key}: {value}")
 

@@ -22,10 +22,9 @@ def profiles(config: str | None) -> None:
         click.echo(f"profiles file: {path}")
     else:
         click.echo(f"profiles file: none at {path} (see docs/inputs.md to add one)")
-    if default_profile(None, DEMO, config) == DEMO:  # --cell demo means the built-in demo
-        click.echo(f"{DEMO} (built-in): {DEMO} - simulated demo genome, model {DEMO_MODEL}; "
-                   f"try `regfind call --gene SIM0801 --cell {DEMO} -o regions.bed`")
     problems = 0
+    if default_profile(None, DEMO, config) == DEMO:  # --cell demo means the built-in demo
+        problems += _builtin_demo(DEMO, DEMO_MODEL)
     for prof in loaded.values():
         cells = ", ".join(prof.cells) or "no cell types"
         click.echo(f"{prof.name}: {cells}")
@@ -38,3 +37,24 @@ def profiles(config: str | None) -> None:
         raise click.ClickException(f"{len(errors)} profile(s) could not be read (see above)")
     if problems:
         raise click.ClickException(f"{problems} file(s) missing or unreadable")
+
+
+def _builtin_demo(name: str, model: str) -> int:
+    """List the built-in demo profile; check its files when it has been built (no build)."""
+    from regfind.profiles import load_profiles
+    from regfind.simulate.demo import demo_dir
+    from regfind.simulate.tables import MANIFEST
+
+    folder = demo_dir()
+    click.echo(f"{name} (built-in): cell type {name}; a simulated genome with planted "
+               f"enhancers and the bundled model {model}; try `regfind call --gene SIM0801 "
+               f"--cell {name} -o regions.bed`")
+    if not (folder / MANIFEST).is_file():
+        click.echo(f"  {'not built':<10} {'data':<24} {folder} (made on first use, about "
+                   "three minutes)")
+        return 0
+    problems = 0
+    for label, file, status in load_profiles(folder / "profiles.toml")[name].check_files():
+        problems += status != "ok"
+        click.echo(f"  {status:<10} {label:<24} {file}")
+    return problems

@@ -31,12 +31,16 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     model = load_model(path, device="cpu")
     cfg = model.config
+    provenance = model.source.get("provenance", {}) or {}
+    trained_on = (provenance.get("data") or {}).get("cell") if isinstance(
+        provenance.get("data"), dict) else None
     summary: dict[str, Any] = {
         "path": str(path),
         "format": model.source["format"],
         "sha256": model.source["sha256"],
         "variant": f"Seq2Exp-{cfg.variant}",
-        "cell_type": cfg.cell_type or "unknown",
+        "cell_type": cfg.cell_type or (f"{trained_on} (the cell type of its training data)"
+                                       if trained_on else "unknown"),
         "window_bp": cfg.seq_range,
         "promoter_bp": cfg.center_len,
         "d_model": cfg.d_model,
@@ -49,8 +53,29 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     if model.source["format"] == "lightning":
         summary["training"] = _training_summary(Path(path))
     else:
-        summary["provenance"] = model.source.get("provenance", {})
+        summary["provenance"] = provenance
     return summary
+
+
+def short_value(key: str, value: Any, width: int = 100) -> str:
+    """One line for a summary value: a training history as its best epoch, long text cut.
+
+    The full values stay in ``regfind model info --json``.
+    """
+    if key == "history" and isinstance(value, list) and value and isinstance(value[0], dict):
+        best = min(value, key=lambda h: h.get("valid_mse", float("inf")))
+        pearson = best.get("valid_pearson")
+        extra = f", valid Pearson {pearson:.3f}" if isinstance(pearson, float) else ""
+        return (f"{len(value)} epochs; lowest validation MSE at epoch {best.get('epoch')}"
+                f"{extra}")
+    if key == "metrics" and isinstance(value, dict):
+        return "; ".join(f"{split} Pearson {m['pearson']:.3f}, MSE {m['mse']:.4f} (n {m['n']})"
+                         for split, m in value.items()
+                         if isinstance(m, dict) and {"pearson", "mse", "n"} <= set(m))
+    text = str(value)
+    if isinstance(value, str) or len(text) <= width:
+        return text
+    return text[:width - 25] + " ... (full: --json)"
 
 
 def _mask_summary(cfg: Any) -> str:
