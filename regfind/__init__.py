@@ -7,13 +7,7 @@ first attribute access so that ``import regfind`` and the CLI start fast.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("regfind")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
 
 _LAZY = {
     "call": "regfind.calling",
@@ -35,7 +29,20 @@ _LAZY = {
 __all__ = sorted(["__version__", *_LAZY])
 
 
+def _version() -> str:
+    """Return the installed version (read on first use: importlib.metadata is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("regfind")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = _version()
+        return globals()[name]
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'regfind' has no attribute {name!r}")

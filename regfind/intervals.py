@@ -28,15 +28,17 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from regfind.errors import CoordinateError, DataError, InputError, RegfindWarning
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is built: `regfind peaks` needs none
+    import pandas as pd
 
 __all__ = [
     "BEDGRAPH_COLUMNS",
@@ -283,7 +285,7 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
     """
     if not 0 < float(fraction) <= 1:
         raise InputError(f"top fraction must be in (0, 1], got {fraction!r}")
-    if isinstance(scores, pd.DataFrame):
+    if _is_table(scores):
         values, weights = _bedgraph_values(scores)
     else:
         values = _as_scores(scores)
@@ -308,12 +310,23 @@ def top_fraction_cutoff(scores: npt.ArrayLike | pd.DataFrame, fraction: float) -
     return math.inf
 
 
-def _bedgraph_values(track: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _is_table(scores: Any) -> bool:
+    """Whether ``scores`` is a bedGraph-like table (a DataFrame or a mapping of columns)."""
+    return hasattr(scores, "keys") and not isinstance(scores, np.ndarray)
+
+
+def _column(track: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """One column of a DataFrame or of a mapping of numpy arrays, as a numpy array."""
+    values = track[name]
+    values = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+    return values if dtype is None else values.astype(dtype, copy=False)
+
+
+def _bedgraph_values(track: Any) -> tuple[np.ndarray, np.ndarray]:
     """Values and lengths (bases) of a bedGraph-like table's rows."""
     _check_bedgraph_columns(track)
-    values = track["value"].to_numpy()
-    lengths = track["end"].to_numpy(np.int64) - track["start"].to_numpy(np.int64)
-    return _as_scores(values), lengths
+    lengths = _column(track, "end", np.int64) - _column(track, "start", np.int64)
+    return _as_scores(_column(track, "value")), lengths
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +467,27 @@ def _frame(
     score_scale: float,
 ) -> pd.DataFrame:
     """Build the narrowPeak-column table of one chromosome's regions (one row per summit)."""
+    return _to_frame(_columns(chrom, regions, means, offset, label, call_summits, score_scale))
+
+
+def _to_frame(cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Return a DataFrame of numpy columns (text columns as ``object``)."""
+    import pandas as pd
+
+    return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v
+                         for k, v in cols.items()})
+
+
+def _columns(
+    chrom: str,
+    regions: _Regions,
+    means: np.ndarray,
+    offset: int,
+    label: str | None,
+    call_summits: bool,
+    score_scale: float,
+) -> dict[str, np.ndarray]:
+    """Return the narrowPeak columns of one chromosome's regions (one row per summit)."""
     r = regions.summit_region
     start = regions.starts[r] + offset
     end = regions.ends[r] + offset
@@ -464,18 +498,18 @@ def _frame(
         rank = np.arange(r.size) - np.searchsorted(r, r)
         base = [f"{b}_{k + 1}" for b, k in zip(base, rank.tolist(), strict=True)]
     raw = np.trunc(float(score_scale) * regions.summit_values.astype(np.float64))
-    return pd.DataFrame({
-        "chrom": pd.Series([chrom] * r.size, dtype=object),
+    return {
+        "chrom": np.array([chrom] * r.size, dtype=object),
         "start": start.astype(np.int64),
         "end": end.astype(np.int64),
-        "name": pd.Series(base, dtype=object),
+        "name": np.array(base, dtype=object),
         "score": np.clip(raw, 0, 1000).astype(np.int64),
-        "strand": pd.Series(["."] * r.size, dtype=object),
+        "strand": np.array(["."] * r.size, dtype=object),
         "signalValue": means[r].astype(np.float64),
         "pValue": np.full(r.size, -1.0),
         "qValue": np.full(r.size, -1.0),
         "peak": (regions.summits - regions.starts[r]).astype(np.int64),
-    })  # fmt: skip
+    }  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,29 +517,52 @@ def _frame(
 # --------------------------------------------------------------------------------------------
 
 
-def _check_bedgraph_columns(track: pd.DataFrame) -> None:
-    missing = [c for c in BEDGRAPH_COLUMNS if c not in track.columns]
+def _check_bedgraph_columns(track: Any) -> None:
+    missing = [c for c in BEDGRAPH_COLUMNS if c not in track.keys()]
     if missing:
         raise DataError(f"bedGraph table lacks columns {missing}; need {list(BEDGRAPH_COLUMNS)}")
 
 
-def _iter_chroms(track: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(chrom, starts, ends, values)`` per chromosome in name order, checked and sorted."""
+def _iter_chroms(track: Any) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(chrom, starts, ends, values)`` per chromosome in name order, checked and sorted.
+
+    ``track`` is a DataFrame or a mapping of numpy columns (:data:`BEDGRAPH_COLUMNS`).
+    """
     _check_bedgraph_columns(track)
-    for chrom, rows in track.groupby("chrom", sort=True):
-        _check_chrom(str(chrom))
-        rows = rows.sort_values("start", kind="stable")
-        starts = rows["start"].to_numpy(np.int64)
-        ends = rows["end"].to_numpy(np.int64)
+    all_starts, all_ends = _column(track, "start", np.int64), _column(track, "end", np.int64)
+    all_values = _as_scores(_column(track, "value"))
+    for chrom, rows in _chrom_rows(_column(track, "chrom").astype(str)):
+        _check_chrom(chrom)
+        if (np.diff(all_starts[rows]) < 0).any():
+            rows = rows[np.argsort(all_starts[rows], kind="stable")]
+        starts, ends = all_starts[rows], all_ends[rows]
         if starts.size and (starts[0] < 0 or (ends <= starts).any()):
             raise CoordinateError(f"{chrom}: bedGraph rows need 0 <= start < end")
         if (starts[1:] < ends[:-1]).any():
             raise CoordinateError(f"{chrom}: bedGraph rows overlap")
-        yield str(chrom), starts, ends, _as_scores(rows["value"].to_numpy())
+        yield chrom, starts, ends, all_values[rows]
+
+
+def _chrom_rows(chroms: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield ``(name, row indices)`` per chromosome, in name order.
+
+    Files keep a chromosome's rows together, so the blocks are found by comparing neighbours
+    (no sort of every name); a chromosome split over several blocks gets all its rows.
+    """
+    if chroms.size == 0:
+        return
+    heads = np.flatnonzero(np.concatenate(([True], chroms[1:] != chroms[:-1])))
+    stops = np.append(heads[1:], chroms.size)
+    blocks: dict[str, list[np.ndarray]] = {}
+    for h, s in zip(heads.tolist(), stops.tolist(), strict=True):
+        blocks.setdefault(str(chroms[h]), []).append(np.arange(h, s))
+    for name in sorted(blocks):
+        parts = blocks[name]
+        yield name, parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def call_bedgraph(
-    track: pd.DataFrame,
+    track: pd.DataFrame | Mapping[str, np.ndarray],
     cutoff: float | None,
     min_length: int,
     max_gap: int,
@@ -514,7 +571,8 @@ def call_bedgraph(
     label: str | None = None,
     call_summits: bool = False,
     score_scale: float = DEFAULT_SCORE_SCALE,
-) -> pd.DataFrame:
+    as_frame: bool = True,
+) -> pd.DataFrame | dict[str, np.ndarray]:
     """Call regions on a bedGraph-like track over several chromosomes.
 
     Each row is a segment of constant value. Bases no row covers are never kept (MACS3 instead
@@ -524,30 +582,34 @@ def call_bedgraph(
 
     Parameters
     ----------
-    track : pandas.DataFrame
+    track : pandas.DataFrame or mapping of str to numpy.ndarray
         Columns :data:`BEDGRAPH_COLUMNS`; genome coordinates, 0-based half-open, rows of a
         chromosome non-overlapping (any order). Values should be float32 for MACS3 parity.
     cutoff, min_length, max_gap, top_fraction, label, call_summits, score_scale
         As in :func:`call`; ``top_fraction`` is over all covered bases of the track.
+    as_frame : bool, default True
+        Return a DataFrame; ``False`` returns the same columns as numpy arrays (no pandas is
+        imported: the fast path of ``regfind peaks``).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or dict of str to numpy.ndarray
         :data:`NARROWPEAK_COLUMNS`, sorted by chromosome name then start.
     """
     min_length, max_gap = _nonneg_int(min_length, "min_length"), _nonneg_int(max_gap, "max_gap")
     cut = _resolve_cutoff(track, cutoff, top_fraction)
-    frames = []
+    parts = []
     for chrom, starts, ends, values in _iter_chroms(track):
         kept = values >= values.dtype.type(cut)
         regions = _call_segments(
             starts[kept], ends[kept], values[kept], min_length, max_gap, call_summits
         )
         means = _segment_means(starts, ends, values, regions.starts, regions.ends)
-        frames.append(_frame(chrom, regions, means, 0, label, call_summits, score_scale))
-    if not frames:
-        return _empty_frame()
-    return pd.concat(frames, ignore_index=True)
+        parts.append(_columns(chrom, regions, means, 0, label, call_summits, score_scale))
+    if not parts:
+        return _empty_frame() if as_frame else _empty_columns()
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in NARROWPEAK_COLUMNS}
+    return _to_frame(cols) if as_frame else cols
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -555,6 +617,13 @@ def _empty_frame() -> pd.DataFrame:
     empty = np.zeros(0, dtype=np.int64)
     return _frame("window", _Regions(empty, empty, empty, np.zeros(0), empty),
                   np.zeros(0), 0, None, False, DEFAULT_SCORE_SCALE)  # fmt: skip
+
+
+def _empty_columns() -> dict[str, np.ndarray]:
+    """Return the columns of :func:`_empty_frame` as numpy arrays."""
+    empty = np.zeros(0, dtype=np.int64)
+    return _columns("window", _Regions(empty, empty, empty, np.zeros(0), empty),
+                    np.zeros(0), 0, None, False, DEFAULT_SCORE_SCALE)
 
 
 def _segment_means(
@@ -597,6 +666,8 @@ def to_bedgraph(values: npt.ArrayLike, chrom: str, offset: int = 0) -> pd.DataFr
     nan_run = np.isnan(vals)
     keep = ~nan_run & (ends + offset > 0)
     # runs of NaN are not merged by _merge_runs (NaN != NaN), so each NaN base is one dropped row
+    import pandas as pd
+
     return pd.DataFrame({
         "chrom": pd.Series([chrom] * int(keep.sum()), dtype=object),
         "start": np.maximum(starts[keep] + offset, 0).astype(np.int64),
@@ -643,7 +714,7 @@ def cutoff_analysis(
         highest cutoff first.
     """
     min_length, max_gap = _nonneg_int(min_length, "min_length"), _nonneg_int(max_gap, "max_gap")
-    if isinstance(scores, pd.DataFrame):
+    if _is_table(scores):
         chroms = [(s, e, v) for _, s, e, v in _iter_chroms(scores)]
     else:
         arr = _as_scores(scores)
@@ -659,6 +730,8 @@ def cutoff_analysis(
             npeaks += reg.starts.size
             total += int((reg.ends - reg.starts).sum())
         rows.append((cutoff, npeaks, total, total / npeaks if npeaks else math.nan))
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(CUTOFF_ANALYSIS_COLUMNS)).astype(
         {"npeaks": np.int64, "total_bp": np.int64}
     )

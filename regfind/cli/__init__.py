@@ -12,12 +12,11 @@ import sys
 
 import click
 
-from regfind import __version__
 from regfind.errors import RegfindError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="regfind")
+@click.version_option(package_name="regfind", prog_name="regfind")
 def cli() -> None:
     """Find the regulatory elements that drive a gene's expression with Seq2Exp."""
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from regfind.cli._options import OUTPUT
 
@@ -60,7 +64,7 @@ def peaks(
     if not cutoff_analysis and (cutoff is None) == (top_fraction is None):
         raise click.UsageError("give exactly one of -c/--cutoff and --top-fraction")
     from regfind import intervals
-    from regfind.io import bed
+    from regfind.io.columns import write_narrowpeak_columns
 
     table = _read_track(track)
     if cutoff_analysis:
@@ -68,23 +72,34 @@ def peaks(
         _write_analysis(result, output)
         return
     if score_scale is None:
-        score_scale = intervals.auto_score_scale(float(table["value"].max(skipna=True) or 0))
+        import numpy as np
+
+        values = table["value"]
+        top = float(np.nanmax(values)) if len(values) and np.isfinite(values).any() else 0.0
+        score_scale = intervals.auto_score_scale(top)
     regions = intervals.call_bedgraph(
         table, cutoff, min_length, max_gap, top_fraction=top_fraction, label=label,
-        call_summits=call_summits, score_scale=score_scale,
+        call_summits=call_summits, score_scale=score_scale, as_frame=False,
     )  # fmt: skip
     output = output or _default_output(track, cutoff, top_fraction, min_length, max_gap)
-    bed.write_narrowpeak(regions, output, trackline=trackline)
-    click.echo(f"regfind peaks: {len(regions)} regions written to {output}", err=True)
+    write_narrowpeak_columns(regions, output, trackline=trackline)
+    click.echo(f"regfind peaks: {len(regions['start'])} regions written to {output}", err=True)
 
 
-def _read_track(track: Path):  # noqa: ANN202 - pandas is imported lazily
-    """Read a bigWig (by magic number) or a bedGraph as a bedGraph table."""
-    from regfind.io import bed
+def _read_track(track: Path) -> dict[str, np.ndarray]:
+    """Read a bigWig (by magic number) or a bedGraph as bedGraph columns.
 
-    if bed.is_bigwig(track):
-        return bed.read_bigwig(track)[0]
-    return bed.read_bedgraph(track)
+    A bedGraph is read with numpy alone (:mod:`regfind.io.columns`): no pandas import.
+    """
+    from regfind.io.columns import read_bedgraph_columns
+    from regfind.io.text import is_bigwig
+
+    if is_bigwig(track):
+        from regfind.io import bed
+
+        table = bed.read_bigwig(track)[0]
+        return {c: table[c].to_numpy() for c in table.columns}
+    return read_bedgraph_columns(track)
 
 
 def _write_analysis(result, output: Path | None) -> None:  # noqa: ANN001 - pandas DataFrame

@@ -12,10 +12,9 @@ peak``; ``score`` is an integer 0-1000 (clamped on write), ``peak`` the summit's
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Final
 
@@ -25,7 +24,13 @@ import pandas as pd
 from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
 from regfind.intervals import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
-from regfind.io.text import open_text
+from regfind.io.columns import (
+    HEADER_PREFIXES,
+    read_bedgraph_columns,
+    write_narrowpeak_columns,
+    write_text,
+)
+from regfind.io.text import is_bigwig, open_text
 
 __all__ = [
     "BROADPEAK_COLUMNS",
@@ -50,43 +55,12 @@ _DTYPES: Final = {
     "strand": object, "signalValue": np.float64, "pValue": np.float64, "qValue": np.float64,
     "peak": np.int64, "value": np.float32,
 }  # fmt: skip
-_HEADER_PREFIXES: Final = ("track", "browser", "#")
-_BIGWIG_MAGIC: Final = (0x888FFC26).to_bytes(4, "little")
-
-
-def _write_text(path: str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:
-    """Atomically write a text file (gzip-compressed when ``path`` ends in ``.gz``)."""
-    with atomic_write(path) as tmp:
-        opener = gzip.open if str(path).endswith(".gz") else open
-        with opener(tmp, "wt", encoding="utf-8", newline="\n") as fh:
-            write(fh)
+_HEADER_PREFIXES: Final = HEADER_PREFIXES
 
 
 # --------------------------------------------------------------------------------------------
 # narrowPeak writing
 # --------------------------------------------------------------------------------------------
-
-
-def _trackline(kind: str, name: str, description: str | None) -> str:
-    """Return a UCSC ``track`` line (double quotes in the texts become single ones)."""
-    name = name.replace('"', "'")
-    description = (description if description is not None else name).replace('"', "'")
-    return f'track type={kind} name="{name}" description="{description}" nextItemButton=on\n'
-
-
-def _sorted_regions(regions: pd.DataFrame) -> pd.DataFrame:
-    """Check the narrowPeak columns and sort by chrom (lexical), start, end."""
-    missing = [c for c in NARROWPEAK_COLUMNS if c not in regions.columns]
-    if missing:
-        raise DataError(f"regions lack narrowPeak columns {missing}")
-    out = regions.loc[:, list(NARROWPEAK_COLUMNS)].copy()
-    out["chrom"] = out["chrom"].astype(str)
-    starts, ends = out["start"].to_numpy(np.int64), out["end"].to_numpy(np.int64)
-    if ((starts < 0) | (ends <= starts)).any():
-        raise CoordinateError("regions need 0 <= start < end")
-    if out["chrom"].str.contains(r"\s", regex=True).any():
-        raise CoordinateError("chromosome names cannot contain whitespace")
-    return out.sort_values(["chrom", "start", "end"], kind="stable", ignore_index=True)
 
 
 def write_narrowpeak(
@@ -121,18 +95,9 @@ def write_narrowpeak(
     ``score`` is rounded to an integer and clamped to ``[0, 1000]``; ``signalValue``, ``pValue``
     and ``qValue`` are written with 6 significant digits (``%.6g``, as MACS3 does).
     """
-    table = _sorted_regions(regions)
-    score = np.clip(np.round(table["score"].to_numpy(np.float64)), 0, 1000).astype(np.int64)
-    table["score"] = score
-    name = track_name if track_name is not None else Path(path).name.split(".")[0]
-
-    def write(fh: IO[str]) -> None:
-        if trackline:
-            fh.write(_trackline("narrowPeak", name, description))
-        table.to_csv(fh, sep="\t", header=False, index=False, float_format="%.6g")
-
-    _write_text(path, write)
-    return Path(path)
+    return write_narrowpeak_columns({c: regions[c].to_numpy() for c in regions.columns}, path,
+                                    trackline=trackline, track_name=track_name,
+                                    description=description)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,22 +237,8 @@ def read_bedgraph(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``chrom, start, end, value``; ``value`` float32 (as bigWig and MACS3 store it).
     """
-    with open_text(path) as fh:
-        n_header = 0
-        for line in fh:
-            if not line.startswith(_HEADER_PREFIXES):
-                break
-            n_header += 1
-    dtypes = {i: _DTYPES[c] for i, c in enumerate(BEDGRAPH_COLUMNS)}
-    try:
-        with open_text(path) as fh:  # gzip by content, whatever the name
-            table = pd.read_csv(fh, sep=r"\s+", header=None, skiprows=n_header, comment="#",
-                                names=list(BEDGRAPH_COLUMNS), dtype=dtypes)  # fmt: skip
-    except pd.errors.EmptyDataError:
-        return _read_table(path, BEDGRAPH_COLUMNS, sep=r"\s+")
-    except (pd.errors.ParserError, ValueError, TypeError) as exc:
-        raise DataError(f"{path}: not a bedGraph file (chrom start end value): {exc}") from exc
-    return _typed(table, path)
+    cols = read_bedgraph_columns(path)
+    return _typed(pd.DataFrame({**cols, "chrom": cols["chrom"].astype(object)}), path)
 
 
 def write_bedgraph(
@@ -323,7 +274,7 @@ def write_bedgraph(
             fh.write(f'track type=bedGraph name="{name.replace(chr(34), chr(39))}"\n')
         table.to_csv(fh, sep="\t", header=False, index=False, float_format=fmt)
 
-    _write_text(path, write)
+    write_text(path, write)
     return Path(path)
 
 
@@ -347,15 +298,6 @@ def _sorted_bedgraph(track: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # bigWig
 # --------------------------------------------------------------------------------------------
-
-
-def is_bigwig(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` starts with the bigWig magic number."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == _BIGWIG_MAGIC
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def write_bigwig(

@@ -16,12 +16,28 @@ from typing import IO
 from regfind.errors import DataError
 
 GZIP_MAGIC = b"\x1f\x8b"
+BIGWIG_MAGIC = (0x888FFC26).to_bytes(4, "little")
 
 
 def is_gzip(path: str | os.PathLike[str]) -> bool:
     """Return whether a file starts with the gzip magic bytes (whatever its name)."""
     with open(path, "rb") as fh:
         return fh.read(2) == GZIP_MAGIC
+
+
+def is_bigwig(path: str | os.PathLike[str]) -> bool:
+    """Return whether ``path`` starts with the bigWig magic number.
+
+    Raises
+    ------
+    DataError
+        The file cannot be opened.
+    """
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == BIGWIG_MAGIC
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def open_text(path: str | os.PathLike[str]) -> IO[str]:
