@@ -148,6 +148,41 @@ class Attribution:
                                 description=f"regfind attribute {self.method}: "
                                             f"{self.params.describe()}")
 
+    def write(self, output: str | os.PathLike[str] | None = None, *,
+              track: str | os.PathLike[str] | None = None,
+              trackline: bool = False) -> dict[str, str]:
+        """Write the regions (narrowPeak + ``.json`` provenance) and/or the per-base track.
+
+        Parameters
+        ----------
+        output : path-like, optional
+            narrowPeak file; ``<output>.json`` gets the provenance and the files written.
+        track : path-like, optional
+            bigWig or bedGraph of the scores (:meth:`to_track`).
+        trackline : bool, default False
+            Start the narrowPeak with a UCSC track line.
+
+        Returns
+        -------
+        dict of str to str
+            ``{"bed": ..., "track": ...}``: the files written.
+        """
+        import json
+
+        from regfind._files import atomic_write
+
+        outputs: dict[str, str] = {}
+        if track is not None:
+            self.to_track(track)
+            outputs["track"] = str(track)
+        if output is not None:
+            self.to_bed(output, trackline=trackline)
+            outputs["bed"] = str(output)
+            with atomic_write(str(output) + ".json") as tmp:
+                tmp.write_text(json.dumps(self.provenance | {"outputs": outputs}, indent=2,
+                                          sort_keys=True, default=str) + "\n")
+        return outputs
+
 
 def check_method(method: str) -> None:
     """Raise for a refused or unknown method name (see :data:`REFUSED`)."""

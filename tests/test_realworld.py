@@ -167,13 +167,13 @@ def test_interrupted_call_says_how_to_resume(tmp_path: Path, run_cli, monkeypatc
     how many it reuses."""
     from call_data import save_tiny_model, write_profile
 
-    import regfind.cli._run as run_mod
+    import regfind.call_files as run_mod
 
     genes = [(f"ENSG1{i:03d}", f"G{i:03d}", "chr1", 1000 + 100 * i, "+") for i in range(6)]
     toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"), genes=genes)
     real = run_mod._progress_bar
 
-    def interrupt_after_two(tqdm, total, initial=0):
+    def interrupt_after_two(tqdm, total, initial=0, progress=True):
         def wrap(items):
             for i, item in enumerate(items):
                 if i == 2:
@@ -328,11 +328,11 @@ def test_resume_with_other_rules_is_refused(tmp_path: Path, run_cli, monkeypatch
     """A parts folder is a derived file: resuming it under other rules would mix two runs."""
     from call_data import save_tiny_model, write_profile
 
-    import regfind.cli._run as run_mod
+    import regfind.call_files as run_mod
 
     toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"))
 
-    def interrupt_after_one(tqdm, total, initial=0):
+    def interrupt_after_one(tqdm, total, initial=0, progress=True):
         def wrap(items):
             for i, item in enumerate(items):
                 if i == 1:

@@ -45,11 +45,8 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
               n_steps: int, internal_batch_size: int | None, region: str | None, tile: int,
               ism_mode: str, rules: Any, trackline: bool, seed: int) -> None:
     """Attribute GENE's predicted expression to its window and call regions like `call`."""
-    import json
-
     from regfind.attribution import attribute as run
     from regfind.attribution import check_method
-    from regfind.io.bed import atomic_write
 
     check_method(method)
     if output is None and track is None:
@@ -60,16 +57,7 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
               n_steps=n_steps, internal_batch_size=internal_batch_size,
               region=span[1:] if span else None, tile=tile, ism_mode=ism_mode, seed=seed,
               device=device)
-    outputs = {}
-    if track is not None:
-        res.to_track(track)
-        outputs["track"] = str(track)
-    if output is not None:
-        res.to_bed(output, trackline=trackline)
-        outputs["bed"] = str(output)
-        with atomic_write(str(output) + ".json") as tmp:
-            tmp.write_text(json.dumps(res.provenance | {"outputs": outputs}, indent=2,
-                                      sort_keys=True, default=str) + "\n")
+    res.write(output, track=track, trackline=trackline)
     delta = "" if res.delta is None else f", IG completeness gap {res.delta:.3g}"
     click.echo(f"regfind attribute {res.method}: {len(res.regions)} regions, pred "
                f"{res.pred:.4g}{delta}", err=True)
