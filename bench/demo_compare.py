@@ -4,16 +4,17 @@ For the first N genes of the demo genome's test chromosome (chr5; ``config.json`
 ``test_chroms``), with the bundled demo model (or ``--model``):
 
 a. ``regfind.call``: the mask's regions (default rule: top 10% of each window, -l 100 -g 50);
-b. ``regfind.attribution.attribute_inputs``: saliency and input x gradient, regions called
+b. ``regfind.scores.attribution.attribute_inputs``: saliency and input x gradient, regions called
    with the same rule (input x gradient is the input times saliency's gradient, as in captum:
    it is derived from the saliency run and checked against ``attribute_inputs`` on the first
    gene, which halves the backward passes);
-c. ``macs3 bdgpeakcall`` (the real binary, ``regfind.macs3.run_bdgpeakcall``) on the DNase
+c. ``macs3 bdgpeakcall`` (the real binary, ``regfind.intervals.macs3.run_bdgpeakcall``) on the DNase
    bigWig restricted to the gene windows: fold change >= 2 (the synthetic benchmark's cutoff),
    -l 100 -g 50; peaks touching the blacklist are dropped, as ENCODE peak sets are;
-d. ``regfind.compare.compare`` of the four sets, truth = ``truth.bed`` (the planted causal
+d. ``regfind.evaluate.compare.compare`` of the four sets, truth = ``truth.bed`` (the planted causal
    enhancers) of those genes, windows = the on-chromosome gene windows;
-e. deletion/insertion curves (``regfind.faithfulness``) of mask, saliency, input x gradient,
+e. deletion/insertion curves (``regfind.evaluate.faithfulness``) of mask, saliency, input x
+gradient,
    MACS3 (peak score = signalValue, outside peaks last) and a seeded random ranking, on the
    same genes, reusing the scores of a-c.
 
@@ -90,7 +91,7 @@ def input_x_gradient(sal: Any, inputs: Any, params: Any) -> SimpleNamespace:
     captum's InputXGradient is exactly ``inputs * d pred / d inputs``; the default reduction
     ``abs_sum`` then gives ``|sum over letters|``.
     """
-    from regfind.attribution import call_scores, input_x_gradient_scores
+    from regfind.scores.attribution import call_scores, input_x_gradient_scores
 
     scores = input_x_gradient_scores(sal, inputs)
     return SimpleNamespace(scores=scores, regions=call_scores(scores, inputs.locus, params))
@@ -103,9 +104,9 @@ def attributions(net: Any, sources: Any, genes: list[str], seed: int, device: st
     Saliency runs through ``attribute_inputs``; input x gradient is derived from its gradient
     and checked against ``attribute_inputs(..., "input_x_gradient")`` on the first gene.
     """
-    from regfind.attribution import attribute_inputs
-    from regfind.inputs import for_gene
-    from regfind.regions import CallParams
+    from regfind.inputs.build import for_gene
+    from regfind.intervals.regions import CallParams
+    from regfind.scores.attribution import attribute_inputs
 
     params = CallParams.default(net.config.variant)
     out: dict[str, dict[str, Any]] = {}
@@ -133,7 +134,7 @@ def off_blacklist(peaks: pd.DataFrame, blacklist: pd.DataFrame) -> pd.DataFrame:
 
 
 def macs3_peaks(folder: Path, windows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    from regfind.macs3 import read_peaks, run_bdgpeakcall
+    from regfind.intervals.macs3 import read_peaks, run_bdgpeakcall
 
     peaks, command = run_bdgpeakcall(folder / "dnase.bw", MACS3_CUTOFF, MIN_LENGTH, MAX_GAP,
                                      windows=windows)
@@ -143,9 +144,9 @@ def macs3_peaks(folder: Path, windows: pd.DataFrame) -> tuple[pd.DataFrame, list
 def curves(net: Any, sources: Any, masks: list[Any], attrs: dict[str, dict[str, Any]],
            peaks: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     """Deletion/insertion curves of every method on every gene (scores reused)."""
-    from regfind.faithfulness import faithfulness
-    from regfind.faithfulness_genes import FRACTIONS, peak_scores
-    from regfind.inputs import for_gene
+    from regfind.evaluate.faithfulness import faithfulness
+    from regfind.evaluate.faithfulness_genes import FRACTIONS, peak_scores
+    from regfind.inputs.build import for_gene
 
     tables = []
     for gm in masks:
@@ -177,7 +178,7 @@ def write_sets(out: Path, sets: dict[str, pd.DataFrame], windows: pd.DataFrame,
 def region_sets(net: Any, sources: Any, names: list[str], folder: Path, clock: Clock,
                 args: argparse.Namespace) -> dict[str, Any]:
     """Steps a-c: the four region sets, the masks, attributions and windows."""
-    from regfind.calling import call
+    from regfind.calling.api import call
 
     res = call(names, sources=sources, model=net, device=args.device, keep_masks=True)
     clock.lap("a. regfind.call (mask)")
@@ -209,11 +210,11 @@ def report(genes: pd.DataFrame, run: dict[str, Any], truth: pd.DataFrame, cmp: A
 
 def main() -> None:
     args = parse_args()
-    from regfind.compare import compare
-    from regfind.context import resolve_model
-    from regfind.faithfulness_genes import FaithfulnessResult
+    from regfind.evaluate.compare import compare
+    from regfind.evaluate.faithfulness_genes import FaithfulnessResult
+    from regfind.inputs.context import resolve_model
+    from regfind.inputs.profiles import demo_profile
     from regfind.model.checkpoint import load_model
-    from regfind.profiles import demo_profile
     from regfind.simulate.demo import ensure_demo_data
 
     clock = Clock()
@@ -228,7 +229,7 @@ def main() -> None:
     run = region_sets(net, sources, names, folder, clock, args)
     cmp = compare(run["sets"], truth=truth, windows=run["windows"],
                   permutations=args.permutations, seed=args.seed)
-    clock.lap("d. regfind.compare")
+    clock.lap("d. regfind.evaluate.compare")
     table = curves(net, sources, run["masks"], run["attrs"], run["sets"]["macs3"], args)
     faith = FaithfulnessResult.from_curves(table, params={"seed": args.seed})
     clock.lap("e. faithfulness curves")

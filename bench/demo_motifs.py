@@ -2,7 +2,7 @@
 
 For the genes of the held-out chromosome (chr5) of the demo genome, three region sets are
 scanned with all JASPAR CORE vertebrate motifs against two backgrounds (equally long flanks;
-dinucleotide shuffles) with :func:`regfind.motifs.analyse`:
+dinucleotide shuffles) with :func:`regfind.look.motifs.analyse`:
 
 - ``seq2exp``: the non-promoter regions ``regfind.call`` gives with the bundled demo model;
 - ``truth``: the planted causal enhancers themselves (the positive control: what a perfect
@@ -12,7 +12,7 @@ dinucleotide shuffles) with :func:`regfind.motifs.analyse`:
 
 Prints, per set and background, the rank of each planted activator (by JASPAR base ID, any
 version) and of CTCF, the motif of the decoys: first among all motifs, then among groups of
-similar motifs (:func:`regfind.motif_clusters.collapse`: JASPAR holds ~30 AP-1-like matrices,
+similar motifs (:func:`regfind.look.motif_clusters.collapse`: JASPAR holds ~30 AP-1-like matrices,
 which otherwise fill the top of any AP-1-enriched ranking).
 
 Run: ``.venv/bin/python bench/demo_motifs.py`` (about two minutes on 2 cores).
@@ -27,9 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 import regfind
-from regfind.motif_clusters import collapse
-from regfind.motifs import analyse, load_jaspar
-from regfind.profiles import demo_profile
+from regfind.inputs.profiles import demo_profile
+from regfind.look.motif_clusters import collapse
+from regfind.look.motifs import analyse, load_jaspar
 from regfind.simulate import read_elements
 from regfind.simulate.config import DEMO
 from regfind.simulate.demo import ensure_demo_data

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 
 import regfind
-from regfind.context import resolve_model
-from regfind.gating import mask_gating
-from regfind.profiles import demo_profile
+from regfind.evaluate.gating import mask_gating
+from regfind.inputs.context import resolve_model
+from regfind.inputs.profiles import demo_profile
 
 model_ref = sys.argv[1] if len(sys.argv) > 1 else "demo-soft"
 n_genes = int(sys.argv[2]) if len(sys.argv) > 2 else 10
@@ -52,7 +52,7 @@ def gene_inputs():
     src = demo_profile().sources("demo")
     for i in range(801, 801 + n_genes):
         gene = src.annotation.lookup(f"SIM{i:04d}")
-        yield regfind.inputs.for_gene(gene.gene_id, sources=src, window=m.config.seq_range)
+        yield regfind.inputs.build.for_gene(gene.gene_id, sources=src, window=m.config.seq_range)
 
 
 

@@ -32,13 +32,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from regfind._prmetrics import average_precision
-from regfind._train_data import build_sets
-from regfind.benchmark_synthetic import _elements_by_gene, _labels, _loci
-from regfind.context import resolve_model
+from regfind.evaluate._prmetrics import average_precision
+from regfind.evaluate.benchmark_synthetic import _elements_by_gene, _labels, _loci
+from regfind.inputs.context import resolve_model
 from regfind.model.checkpoint import load_model
 from regfind.simulate.demo import ensure_demo_data
-from regfind.train import _loss, _target_scale
+from regfind.train.data import build_sets
+from regfind.train.loop import _loss, _target_scale
 
 BANDS = ((0, 100), (100, 500), (500, 1000), (1000, 10**9))  # bp from the promoter's edge
 

@@ -1,4 +1,4 @@
-"""One-GPU throughput of ``regfind.inference.run_masks`` at the published dimensions, 200 kb.
+"""One-GPU throughput of ``regfind.model.inference.run_masks`` at the published dimensions, 200 kb.
 
 Usage::
 
@@ -37,9 +37,9 @@ from forward import enc_length, matmul_shapes  # noqa: E402
 
 from regfind.coords import Locus  # noqa: E402
 from regfind.errors import ConfigError  # noqa: E402
-from regfind.inference import _autocast, run_masks  # noqa: E402
-from regfind.inputs import ModelInputs  # noqa: E402
+from regfind.inputs.build import ModelInputs  # noqa: E402
 from regfind.model.config import Seq2ExpConfig  # noqa: E402
+from regfind.model.inference import _autocast, run_masks  # noqa: E402
 from regfind.model.seq2exp import Seq2Exp  # noqa: E402
 
 LENGTH = 200_000

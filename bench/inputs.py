@@ -1,6 +1,6 @@
 """Benchmark the input side against the model it feeds.
 
-1. Inputs for one locus (``regfind.inputs.for_locus``: FASTA, two bigWigs, a 5 kb ``.cool``,
+1. Inputs for one locus (``regfind.inputs.build.for_locus``: FASTA, two bigWigs, a 5 kb ``.cool``,
    a blacklist BED) on synthetic files written into a temporary folder, vs
    ``Seq2Exp(Seq2ExpConfig.preset('soft')).generate(...)`` with random weights on the same
    inputs under ``torch.no_grad()``, in the same run. Prints both and their ratio (goal: the
@@ -126,7 +126,7 @@ def bench_locus(tmp: Path, window: int, repeats: int) -> None:
 
     from regfind.coords import Locus
     from regfind.errors import RegfindWarning
-    from regfind.inputs import Sources, for_locus
+    from regfind.inputs.build import Sources, for_locus
     from regfind.io.hic import ContactMapHiC
     from regfind.model.config import Seq2ExpConfig
     from regfind.model.seq2exp import Seq2Exp

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from regfind._prmetrics import average_precision
-from regfind._train_data import build_sets
-from regfind.benchmark_synthetic import _elements_by_gene, _labels, _loci
-from regfind.context import resolve_model
+from regfind.evaluate._prmetrics import average_precision
+from regfind.evaluate.benchmark_synthetic import _elements_by_gene, _labels, _loci
+from regfind.inputs.context import resolve_model
 from regfind.model.checkpoint import load_model
 from regfind.simulate.demo import ensure_demo_data
+from regfind.train.data import build_sets
 
 CLASSES = ("causal", "decoy", "closed")
 

@@ -6,7 +6,7 @@
    by default a chr22-like track written here (400,000 rows, about 7,300 peaks at cutoff 2);
    pass a file (e.g. MACS3's own CTCF chr22 fold-enrichment test track, which is not bundled)
    as the first argument to use it instead. The regions of both tools are compared too.
-3. 1,000 random 200 kb tracks through :func:`regfind.intervals.call` (goal: under 5 s).
+3. 1,000 random 200 kb tracks through :func:`regfind.intervals.caller.call` (goal: under 5 s).
 
 Prints measurements and ratios only. Run: ``.venv/bin/python bench/peaks.py [track.bdg]``.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from regfind.intervals import call, to_bedgraph
+from regfind.intervals.caller import call, to_bedgraph
 from regfind.io.bed import write_bedgraph
 
 WINDOW = 200_000
@@ -71,7 +71,7 @@ def whole_process(tmp: Path, track: np.ndarray) -> None:
     print(f"macs3 bdgpeakcall (whole process, same file):    {t_macs3 * 1e3:8.1f} ms")
     print(f"ratio macs3 / regfind (whole process):           {t_macs3 / t_regfind:8.2f}x")
     t_call = best_of(20, lambda: call(track, CUTOFF, MIN_LENGTH, MAX_GAP, chrom="chr1"))
-    print(f"regfind.intervals.call in process (200 kb):      {t_call * 1e3:8.3f} ms")
+    print(f"regfind.intervals.caller.call in process (200 kb):      {t_call * 1e3:8.3f} ms")
     print(f"ratio macs3 process / in-process call:           {t_macs3 / t_call:8.0f}x")
 
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from regfind.profiles import demo_profile
+from regfind.inputs.profiles import demo_profile
 
 REGFIND = [str(Path(sys.executable).with_name("regfind"))]  # the venv's entry point
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from regfind.train import TrainConfig, _loss, _make_model
+from regfind.train.loop import TrainConfig, _loss, _make_model
 
 L, BATCH = 10_000, 4
 VARIANT = dict(mask_gate="noise", stem_width=19, stem_channels=32, gen_signal=True,

@@ -10,20 +10,20 @@ from importlib import import_module
 from typing import Any
 
 _LAZY = {
-    "call": "regfind.calling",
-    "CallResult": "regfind.calling",
-    "CallParams": "regfind.regions",
-    "for_gene": "regfind.inputs",
-    "for_locus": "regfind.inputs",
-    "attribute": "regfind.attribution",
-    "write_report": "regfind.report",
+    "call": "regfind.calling.api",
+    "CallResult": "regfind.calling.api",
+    "CallParams": "regfind.intervals.regions",
+    "for_gene": "regfind.inputs.build",
+    "for_locus": "regfind.inputs.build",
+    "attribute": "regfind.scores.attribution",
+    "write_report": "regfind.look.report",
     "Locus": "regfind.coords",
     "load_model": "regfind.model.checkpoint",
     "save_model": "regfind.model.checkpoint",
     "Seq2Exp": "regfind.model.seq2exp",
     "Seq2ExpConfig": "regfind.model.config",
     "Seq2ExpOutput": "regfind.model.seq2exp",
-    "variant_effects": "regfind.variants",
+    "variant_effects": "regfind.calling.variants",
 }
 
 __all__ = sorted(["__version__", *_LAZY])

@@ -226,3 +226,26 @@ def write_geneexp(root: Path, window: int = 200) -> Path:
     (pei / "leave_chrom_out_crossvalidation_split_18377genes.csv").write_text(
         "\n".join(split) + "\n")
     return root
+
+
+TABLE_ROW = [0.1, -0.2, 0.3, -0.4, 0.5, 0.6, 0.7, 12.5]
+
+
+def write_files(d):
+    """Write the small input files every inputs test reads (FASTA, bigWigs, .cool, ...)."""
+    files = {
+        "fasta": write_fasta(d / "g.fa"),
+        "h3k27ac": write_bigwig(d / "k27.bw", CHROM_SIZES, h3k27ac_entries()),
+        "dnase": write_bigwig(d / "dn.bw", CHROM_SIZES, [("chr1", 90, 110, 1.0),
+                                                         ("chr1", 850, 900, 4.0)]),
+        "cool": write_cool(d / "m.cool", CHROM_SIZES, 10, COOL_PIXELS),
+        "blacklist": write_gz(d / "bl.bed.gz", "chr1\t10\t20\nchr1\t880\t885\nchr2\t0\t5\n"),
+        "annotation": write_gz(d / "genes.gtf.gz", gtf_text()),
+        "features": d / "xpresso.csv",
+    }
+    from regfind.io.features import FEATURE_NAMES
+
+    header = ",".join(["ENSID", *FEATURE_NAMES[:8], "H3K27ac.RPM.TSS1Kb", "DHS.RPM.TSS1Kb"])
+    row = ",".join(["ENSG00000000001", *map(str, TABLE_ROW), "4", "9"])
+    files["features"].write_text(header + "\n" + row + "\n")
+    return files

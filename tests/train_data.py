@@ -18,7 +18,17 @@ def tiny_genome(folder: Path):  # noqa: ANN201 - regfind.simulate.SimResult
 
 def tiny_sets(sim, cache: Path) -> dict:  # noqa: ANN001
     """Training, validation and test sets of a :func:`tiny_genome` (8 genes each)."""
-    from regfind._train_data import build_sets
+    from regfind.train.data import build_sets
 
     return build_sets("tiny", "tinycell", sim.out / "expression.tsv", window=TINY.window,
                       config=sim.profiles, cache_dir=cache, progress=False)
+
+
+def tiny_config(**kw):
+    """A TrainConfig for the tiny genome (2-layer, width-8 model; overrides in ``kw``)."""
+    from regfind.train.loop import TrainConfig
+
+    base = dict(d_model=8, d_state=4, gen_n_layer=1, enc_n_layer=1, center_len=200, epochs=6,
+                batch_size=4, lr=1e-2, warmup_frac=0.0, device="cpu", seed=0)
+    return TrainConfig(**{**base, **kw})
+

@@ -21,14 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 import regfind
-from regfind.attribution import attribute_inputs
-from regfind.context import resolve_model
-from regfind.faithfulness_genes import faithfulness_genes
-from regfind.inputs import for_gene
-from regfind.macs3 import run_bdgpeakcall
+from regfind.scores.attribution import attribute_inputs
+from regfind.inputs.context import resolve_model
+from regfind.evaluate.faithfulness_genes import faithfulness_genes
+from regfind.inputs.build import for_gene
+from regfind.intervals.macs3 import run_bdgpeakcall
 from regfind.model.checkpoint import load_model
-from regfind.plot import faithfulness_curves, locus
-from regfind.profiles import demo_profile
+from regfind.look.plot import faithfulness_curves, locus
+from regfind.inputs.profiles import demo_profile
 from regfind.simulate import read_elements
 from regfind.simulate.demo import ensure_demo_data
 

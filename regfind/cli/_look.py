@@ -37,7 +37,7 @@ def gene_names(genes: Any, genes_file: Path | None) -> list[str]:
 
 def _sources_and_model(cell: str, profile: str | None, config: Path | None,
                        model_path: str | None) -> tuple[Any, Any]:
-    from regfind.context import open_run
+    from regfind.inputs.context import open_run
 
     ctx = open_run(cell, profile=profile, config=config, model=model_path)
     return ctx.sources, ctx.model
@@ -59,9 +59,9 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
                    peaks: Path | None, truth: Path | None, logos: Path | None,
                    bin_size: int | None, rules: Any, device: str | None) -> None:
     """Run ``regfind plot locus`` (see its help)."""
-    from regfind import plot
-    from regfind.calling import call
-    from regfind.plot._result import pick_mask, window_tracks
+    from regfind.calling.api import call
+    from regfind.look import plot
+    from regfind.look.plot._result import pick_mask, window_tracks
 
     sources, model = _sources_and_model(cell, profile, config, model_path)
     result = call(gene, cell, sources=sources, model=model, rules=rules, device=device)
@@ -82,13 +82,13 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
                peaks: Path | None, truth: Path | None, motif_ids: list[str],
                no_motifs: bool, image_format: str, rules: Any, device: str | None) -> None:
     """Run ``regfind report`` (see its help)."""
-    from regfind.report import report
+    from regfind.look.report import report
 
     names = gene_names(genes, genes_file)
     sources, model = _sources_and_model(cell, profile, config, model_path)
     motifs: Any = False
     if not no_motifs:
-        from regfind.motifs import load_jaspar
+        from regfind.look.motifs import load_jaspar
 
         motifs = load_jaspar(motif_ids) if motif_ids else True
     report(list(dict.fromkeys(names)), cell, output, sources=sources, model=model,

@@ -1,8 +1,9 @@
 """Option types and option groups shared by the commands.
 
 Each group is declared once: :func:`run_options` (``--cell --profile --config --model
---device``: what :func:`regfind.context.open_run` opens) and :func:`rule_options` (``-c
---top-fraction -l -g``, passed on as one :class:`regfind.regions.CallRules` named ``rules``).
+--device``: what :func:`regfind.inputs.context.open_run` opens) and :func:`rule_options` (``-c
+--top-fraction -l -g``, passed on as one :class:`regfind.intervals.regions.CallRules` named
+``rules``).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def rule_options(score: str = "mask") -> Callable[[Callable[..., Any]], Callable
         @functools.wraps(f)
         def wrapper(*args: Any, cutoff: float | None, top_fraction: float | None,
                     min_length: int | None, max_gap: int | None, **kwargs: Any) -> Any:
-            from regfind.regions import CallRules
+            from regfind.intervals.regions import CallRules
 
             rules = CallRules(cutoff, top_fraction, min_length, max_gap)
             return f(*args, rules=rules, **kwargs)

@@ -1,4 +1,4 @@
-"""``regfind call`` and ``regfind merge``: options to :mod:`regfind.call_files`, messages out."""
+"""``regfind call`` and ``regfind merge``: options to :mod:`regfind.calling.files`, messages out."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ def _say(message: str) -> None:
 
 
 def run_call(*, output: Path, cutoff_analysis: bool, **options: Any) -> None:
-    """Run ``regfind call`` (see its help): :func:`regfind.call_files.call_to_files`."""
-    from regfind.call_files import call_to_files, cutoff_table
+    """Run ``regfind call`` (see its help): :func:`regfind.calling.files.call_to_files`."""
+    from regfind.calling.files import call_to_files, cutoff_table
 
     if options.get("shard") is not None and options.get("engine") is not None:
         raise click.UsageError("--shard and --engine do not combine: shards are for schedulers "
@@ -32,8 +32,8 @@ def run_call(*, output: Path, cutoff_analysis: bool, **options: Any) -> None:
 
 
 def run_merge(dirs: list[Path], output: Path, track: Path | None, trackline: bool) -> None:
-    """Run ``regfind merge`` (see its help): :func:`regfind.call_files.merge_to_files`."""
-    from regfind.call_files import merge_to_files
+    """Run ``regfind merge`` (see its help): :func:`regfind.calling.files.merge_to_files`."""
+    from regfind.calling.files import merge_to_files
 
     _report(merge_to_files(dirs, output, track=track, trackline=trackline), output)
 

@@ -45,8 +45,8 @@ def attribute(gene: str, cell: str, method: str, profile: str | None, config: Pa
               n_steps: int, internal_batch_size: int | None, region: str | None, tile: int,
               ism_mode: str, rules: Any, trackline: bool, seed: int) -> None:
     """Attribute GENE's predicted expression to its window and call regions like `call`."""
-    from regfind.attribution import attribute as run
-    from regfind.attribution import check_method
+    from regfind.scores.attribution import attribute as run
+    from regfind.scores.attribution import check_method
 
     check_method(method)
     if output is None and track is None:

@@ -72,7 +72,7 @@ def crispr(truth: Path | None, cell: str, genes: tuple[str, ...], methods: tuple
            json_out: Path | None, reach_table: Path | None) -> None:
     """AUPRC and precision at 70% recall on the K562 CRISPRi element-gene pairs."""
     from regfind._files import atomic_write
-    from regfind.benchmark import crispr_benchmark
+    from regfind.evaluate.benchmark import crispr_benchmark
 
     tracks = _named_tracks(scores)
     preds = _named_tracks(predictions, "--predictions")

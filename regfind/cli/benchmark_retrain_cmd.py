@@ -34,8 +34,8 @@ def retrain(data: Path | None, model: str | None, epochs: int, batch_size: int, 
     only (a) the mask's top regions, (b) MACS3-rule DNase peaks of the same total size, (c) the
     mask's regions moved to random places, (d) every base.
     """
-    from regfind.benchmark_retrain import SETS, retrain_benchmark
-    from regfind.profiles import DEMO_MODEL
+    from regfind.evaluate.benchmark_retrain import SETS, retrain_benchmark
+    from regfind.inputs.profiles import DEMO_MODEL
     from regfind.simulate.demo import ensure_demo_data
 
     folder = data if data is not None else ensure_demo_data()

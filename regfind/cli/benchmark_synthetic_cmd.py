@@ -28,9 +28,9 @@ import click
 def synthetic(data: Path | None, model: str | None, split: str, top_fraction: float,
               attributions: bool, as_json: bool) -> None:
     """Base-level AUPRC and region-level precision/recall/F1 per method, and expression."""
-    from regfind.benchmark_synthetic import run_synthetic
-    from regfind.context import resolve_model
-    from regfind.profiles import DEMO_MODEL
+    from regfind.evaluate.benchmark_synthetic import run_synthetic
+    from regfind.inputs.context import resolve_model
+    from regfind.inputs.profiles import DEMO_MODEL
     from regfind.simulate.demo import ensure_demo_data
 
     folder = data if data is not None else ensure_demo_data()

@@ -34,8 +34,8 @@ def compare(beds: tuple[Path, ...], names: tuple[str, ...], truth: Path | None,
             windows: Path | None, mask_track: Path | None, reciprocal: float,
             permutations: int, seed: int, json_out: Path | None) -> None:
     """Compare region sets BEDS (BED3+, narrowPeak, broadPeak; 0-based half-open)."""
-    from regfind.compare import compare as run
-    from regfind.macs3 import read_peaks
+    from regfind.evaluate.compare import compare as run
+    from regfind.intervals.macs3 import read_peaks
 
     labels = _labels(beds, names)
     win = _windows(windows, beds, truth)
@@ -55,8 +55,8 @@ def compare(beds: tuple[Path, ...], names: tuple[str, ...], truth: Path | None,
 
 def _windows(path: Path | None, beds: tuple[Path, ...], truth: Path | None) -> Any:
     """Return the windows to restrict to (a BED or a call's gene windows); say which."""
-    from regfind.calling import read_call_windows
-    from regfind.macs3 import read_peaks
+    from regfind.calling.api import read_call_windows
+    from regfind.intervals.macs3 import read_peaks
 
     if path is None:
         calls = [(b, w) for b in beds if (w := read_call_windows(b)) is not None]

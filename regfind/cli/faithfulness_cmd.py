@@ -74,7 +74,7 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
     gene to [promoter only, full window] (see docs/compare.md).
     """
     from regfind.cli._look import gene_names
-    from regfind.faithfulness_genes import FRACTIONS, check_methods, faithfulness_genes
+    from regfind.evaluate.faithfulness_genes import FRACTIONS, check_methods, faithfulness_genes
 
     names = gene_names(genes, genes_file)
     if gating:
@@ -94,7 +94,7 @@ def faithfulness(genes: tuple[str, ...], genes_file: Path | None, cell: str,
 def _gating(names: list[str], cell: str, profile: str | None, config: Path | None,
             model_path: str | None, factors: list[float] | None, device: str | None,
             output: Path | None, json_out: Path | None, curve_options: bool) -> None:
-    from regfind.gating import FACTORS, gating_genes
+    from regfind.evaluate.gating import FACTORS, gating_genes
 
     if curve_options:
         raise click.UsageError("--gating takes --factors, -o and --json; --method, --peaks, "

@@ -39,8 +39,8 @@ def _call_cell(call: Path) -> str:
 def links(call: Path, output: Path, interact: Path | None, cell: str | None, score: str,
           no_promoters: bool) -> None:
     """Write the regions of CALL (regfind call's BED or its .tsv) as enhancer-gene links."""
-    from regfind.links import links as make_links
-    from regfind.links import read_call, write_interact, write_links
+    from regfind.calling.links import links as make_links
+    from regfind.calling.links import read_call, write_interact, write_links
 
     regions = read_call(call)
     table = make_links(regions, cell or _call_cell(call), score=score,

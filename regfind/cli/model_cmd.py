@@ -23,7 +23,7 @@ def info(checkpoint: str, as_json: bool) -> None:
 
     CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
     """
-    from regfind.context import resolve_model
+    from regfind.inputs.context import resolve_model
     from regfind.model.describe import describe, short_value
 
     summary = describe(resolve_model(checkpoint))
@@ -48,7 +48,7 @@ def convert(checkpoint: str, output: Path) -> None:
 
     CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
     """
-    from regfind.context import resolve_model
+    from regfind.inputs.context import resolve_model
     from regfind.model.checkpoint import load_model, save_model
 
     loaded = load_model(resolve_model(checkpoint), device="cpu")

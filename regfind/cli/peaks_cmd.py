@@ -63,7 +63,7 @@ def peaks(
     """
     if not cutoff_analysis and (cutoff is None) == (top_fraction is None):
         raise click.UsageError("give exactly one of -c/--cutoff and --top-fraction")
-    from regfind import intervals
+    from regfind.intervals import caller as intervals
     from regfind.io.columns import write_narrowpeak_columns
 
     table = _read_track(track)

@@ -48,7 +48,7 @@ def locus(gene: str, cell: str, profile: str | None, config: Path | None,
 def pr(table: Path, output: Path, baseline: float | None) -> None:
     """Precision-recall curves from a TSV with method, recall, precision columns."""
     from regfind.cli._look import read_table
-    from regfind.plot import pr_curves, save
+    from regfind.look.plot import pr_curves, save
 
     save(pr_curves(read_table(table), baseline=baseline), output)
     click.echo(f"wrote {output}", err=True)
@@ -60,7 +60,7 @@ def pr(table: Path, output: Path, baseline: float | None) -> None:
 def faithfulness(table: Path, output: Path) -> None:
     """Deletion/insertion curves from a TSV with method, curve, fraction, value columns."""
     from regfind.cli._look import read_table
-    from regfind.plot import faithfulness_curves, save
+    from regfind.look.plot import faithfulness_curves, save
 
     save(faithfulness_curves(read_table(table)), output)
     click.echo(f"wrote {output}", err=True)
@@ -73,7 +73,7 @@ def faithfulness(table: Path, output: Path) -> None:
 def cutoffs(table: Path, output: Path, chosen: float | None) -> None:
     """Cutoff analysis (as printed by `regfind call --cutoff-analysis`)."""
     from regfind.cli._look import read_table
-    from regfind.plot import cutoff_curves, save
+    from regfind.look.plot import cutoff_curves, save
 
     save(cutoff_curves(read_table(table), chosen=chosen), output)
     click.echo(f"wrote {output}", err=True)

@@ -14,7 +14,13 @@ def profiles(config: str | None) -> None:
     The built-in ``demo`` profile (the simulated demo genome, made on first use) is always
     listed, unless the profiles file defines its own ``demo``.
     """
-    from regfind.profiles import DEMO, DEMO_MODEL, config_path, default_profile, load_each_profile
+    from regfind.inputs.profiles import (
+        DEMO,
+        DEMO_MODEL,
+        config_path,
+        default_profile,
+        load_each_profile,
+    )
 
     path = config_path(config)
     loaded, errors = load_each_profile(config) if path.is_file() else ({}, {})
@@ -41,7 +47,7 @@ def profiles(config: str | None) -> None:
 
 def _builtin_demo(name: str, model: str) -> int:
     """List the built-in demo profile; check its files when it has been built (no build)."""
-    from regfind.profiles import load_profiles
+    from regfind.inputs.profiles import load_profiles
     from regfind.simulate.demo import demo_dir
     from regfind.simulate.tables import MANIFEST
 

@@ -87,9 +87,9 @@ def train(profile: str | None, cell: str, config: Path | None, expression: Path,
           generator_lr_mult: float, max_minutes: float | None, device: str, resume: bool,
           cache: Path | None, quiet: bool) -> None:
     """Train Seq2Exp (SmoothL1 + 0.01 KL, AdamW, warm-up + cosine) and keep the best model."""
-    from regfind._train_data import build_sets
-    from regfind.train import TrainConfig
-    from regfind.train import train as run
+    from regfind.train.data import build_sets
+    from regfind.train.loop import TrainConfig
+    from regfind.train.loop import train as run
 
     sets = build_sets(profile, cell, expression, window=window, config=config, target=target,
                       cache_dir=cache or out / "cache", progress=not quiet)

@@ -42,8 +42,8 @@ def variants(variants: Path, cell: str, profile: str | None, config: Path | None
 
     from tqdm import tqdm
 
+    from regfind.calling.variants import variant_effects, write_effects
     from regfind.io.variants import is_vcf
-    from regfind.variants import variant_effects, write_effects
 
     if vcf_out is not None and not is_vcf(variants):
         raise click.UsageError("--vcf-out needs a VCF input")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
-from regfind.intervals import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
+from regfind.intervals.caller import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
 from regfind.io.columns import (
     HEADER_PREFIXES,
     read_bedgraph_columns,

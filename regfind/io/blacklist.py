@@ -103,7 +103,7 @@ class Blacklist:
         Merged starts and ends per chromosome.
     chrom_sizes : dict of str to int
         Chromosome lengths the file implies (pickles only; empty for BED), checked against the
-        FASTA by :class:`regfind.inputs.Sources`.
+        FASTA by :class:`regfind.inputs.build.Sources`.
 
     Raises
     ------

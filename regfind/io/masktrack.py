@@ -107,7 +107,7 @@ def _write_bigwig(blocks: list[tuple[str, int, np.ndarray]], path: Path,
 def _write_bedgraph(blocks: list[tuple[str, int, np.ndarray]], path: Path) -> None:
     import pandas as pd
 
-    from regfind.intervals import BEDGRAPH_COLUMNS, to_bedgraph
+    from regfind.intervals.caller import BEDGRAPH_COLUMNS, to_bedgraph
     from regfind.io.bed import write_bedgraph
 
     runs = [to_bedgraph(values, chrom, offset=start) for chrom, start, values in blocks]

@@ -156,7 +156,7 @@ def write_vcf_info(source: str | os.PathLike[str], path: str | os.PathLike[str],
     path : path-like
         Output (``.vcf.gz``: bgzip-compressed); written atomically.
     effects : pandas.DataFrame
-        :func:`regfind.variants.variant_effects` output; rows with ``status == 'scored'`` go
+        :func:`regfind.calling.variants.variant_effects` output; rows with ``status == 'scored'`` go
         into INFO as ``ALT|gene|delta_pred|delta_mask|region_change``, one entry per gene.
 
     Returns

@@ -134,7 +134,7 @@ class Seq2Exp(nn.Module):
 
         The mask ([B, L], the model's dtype) is used as given: the promoter and blacklist rules
         of :meth:`forward` are not applied. Used to measure how the mask gates the predictor
-        (:func:`regfind.faithfulness.mask_gating`) and to retrain a predictor on a fixed
+        (:func:`regfind.evaluate.faithfulness.mask_gating`) and to retrain a predictor on a fixed
         selection of bases (``regfind benchmark retrain``).
         """
         self._check_inputs(seqs, signals, None, rna_feat)

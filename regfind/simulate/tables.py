@@ -234,7 +234,7 @@ def verify_manifest(folder: str | Path, expected: str | None = None) -> str:
 def crispr_table(folder: str | Path) -> pd.DataFrame:
     """Return a simulated folder's planted elements as a CRISPRi benchmark table.
 
-    The layout :func:`regfind.benchmark.read_crispr` reads (EPCrisprBenchmark columns): one
+    The layout :func:`regfind.evaluate.benchmark.read_crispr` reads (EPCrisprBenchmark columns): one
     row per element and its gene, ``Regulated`` TRUE for causal enhancers and FALSE for decoys
     and closed sites, ``ValidConnection`` TRUE, ``CellType`` the simulation's cell type,
     ``startTSS`` the gene's TSS; coordinates 0-based half-open.

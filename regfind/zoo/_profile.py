@@ -1,6 +1,7 @@
 """Write the data profile of fetched files into the profiles file (a managed block).
 
-regfind owns one block per genome in the profiles file (:func:`regfind.profiles.config_path`),
+regfind owns one block per genome in the profiles file
+(:func:`regfind.inputs.profiles.config_path`),
 between marker comments; the rest of the file, comments included, is left as it is. The block
 is rebuilt from what is in the cache: the genome files and every registry cell type whose
 required files (H3K27ac and DNase bigWigs) are present, so fetching K562 then GM12878 gives
@@ -52,7 +53,7 @@ def write_profile(genome: str, registry: dict[str, Any], cache: Path,
 
     The file is written atomically and must still parse as TOML.
     """
-    from regfind.profiles import config_path
+    from regfind.inputs.profiles import config_path
 
     block = profile_block(genome, registry, cache)
     if block is None:

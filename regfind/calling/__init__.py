@@ -1,0 +1,1 @@
+"""Calling genes: the API, files out, resume, shards, Dask, variants, links."""

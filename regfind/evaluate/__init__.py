@@ -1,0 +1,1 @@
+"""Judging regions: comparison, CRISPRi and synthetic benchmarks, faithfulness."""

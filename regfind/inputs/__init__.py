@@ -1,0 +1,1 @@
+"""Model inputs: data profiles, opened sources, and the tensors of a gene's window."""

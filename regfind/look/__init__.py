@@ -1,0 +1,1 @@
+"""Looking at results: figures, motifs and the HTML report."""

@@ -1,0 +1,1 @@
+"""Per-base scores besides the mask: gradient and in-silico attributions."""

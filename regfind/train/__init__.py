@@ -1,0 +1,1 @@
+"""Training Seq2Exp: the data sets and the loop."""

@@ -1,0 +1,298 @@
+"""Figures, motifs and the HTML report on the tiny synthetic profile."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from html.parser import HTMLParser
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from call_data import tiny_profile
+
+from regfind.calling.api import call
+from regfind.cli import main
+from regfind.errors import ConfigError, CoordinateError, InputError
+from regfind.inputs.profiles import get_profile
+from regfind.intervals.caller import cutoff_analysis
+from regfind.look import motifs as M
+from regfind.look import plot
+from regfind.look.plot._base import bin_argmax, binned
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory):
+    return tiny_profile(tmp_path_factory, "look")
+
+
+@pytest.fixture(scope="module")
+def sources(profile):
+    return get_profile(None, profile).sources("demo")
+
+
+@pytest.fixture(scope="module")
+def result(profile):
+    return call(["GENE1", "GENE4"], "demo", config=profile, top_fraction=0.2)
+
+
+@pytest.fixture(scope="module")
+def window(result, sources):
+    from regfind.look.plot._result import window_tracks
+
+    gm = result.masks[0]
+    signals, onehot = window_tracks(gm, sources)
+    return gm, signals, onehot
+
+
+def _check_png(path, fig):
+    img = mpimg.imread(path)
+    w, h = np.round(fig.get_size_inches() * fig.dpi).astype(int)
+    assert img.shape[:2] == (h, w)
+    assert img[..., :3].std() > 0.05  # not blank
+    return img
+
+
+def test_locus_every_track(window, result, sources, tmp_path):
+    gm, signals, _ = window
+    regions = result.regions[result.regions["gene"] == "GENE1"]
+    peaks = pd.DataFrame({"chrom": ["chr1"], "start": [2300], "end": [2500]})
+    truth = pd.DataFrame({"chrom": ["chr1"] * 2, "start": [2350, 3800], "end": [2450, 3900],
+                          "positive": [True, False]})
+    attr = {"saliency": np.random.default_rng(0).normal(size=(gm.locus.window, 4))}
+    fig = plot.locus(gm, signals=signals, genes=sources.annotation, regions=regions,
+                     peaks=peaks, truth=truth, attributions=attr, cutoff=0.5,
+                     path=tmp_path / "locus.png")
+    _check_png(tmp_path / "locus.png", fig)
+    assert fig.get_size_inches()[0] == 11.0 and len(fig.axes) == 7  # 3 tracks
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert any("H3K27ac" in s for s in labels) and any("Hi-C" in s for s in labels)
+    assert "kb" in fig.axes[-1].get_xlabel() and "chr1" in fig.axes[-1].get_xlabel()
+
+
+def test_locus_zoom_and_formats(window, tmp_path):
+    gm, signals, _ = window
+    fig = plot.locus(gm, signals=signals, region="chr1:2,801-3,300")  # 1-based, as browsers
+    assert fig.axes[-1].get_xlim() == (2800, 3300)
+    assert "showing chr1:2,800-3,300" in fig.texts[0].get_text()
+    plot.save(fig, tmp_path / "z.png")
+    _check_png(tmp_path / "z.png", fig)
+    assert b"<svg" in plot.save(fig, tmp_path / "z.svg").read_bytes()[:400]
+    assert plot.save(fig, tmp_path / "z.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ConfigError, match=".png, .svg or .pdf"):
+        plot.save(fig, tmp_path / "z.jpg")
+    with pytest.raises(CoordinateError):
+        plot.locus(gm, region="chr1:9000-9500")
+    with pytest.raises(InputError, match="shape"):
+        plot.locus(gm, signals=signals[:10])
+
+
+def test_callresult_plot(result, sources, tmp_path):
+    with pytest.raises(ConfigError, match="say which"):
+        result.plot()
+    fig = result.plot("GENE4", sources=sources, path=tmp_path / "g4.png")
+    _check_png(tmp_path / "g4.png", fig)
+    assert "GENE4" in fig.texts[0].get_text()
+
+
+def test_logos_with_hits(window, result, tmp_path):
+    gm, _, onehot = window
+    regions = result.regions[result.regions["gene"] == "GENE1"]
+    r = regions.iloc[0]
+    hits = pd.DataFrame({"chrom": ["chr1"], "start": [r.start + 5], "end": [r.start + 15],
+                         "strand": ["+"], "motif_name": ["TEST"], "pvalue": [1e-5]})
+    fig = plot.logos(onehot, regions, gm.locus, mask=gm.mean, hits=hits, n=2,
+                     path=tmp_path / "logos.png")
+    _check_png(tmp_path / "logos.png", fig)
+    assert any(t.get_text() == "TEST (+)" for ax in fig.axes for t in ax.texts)
+    attr = plot.contributions(onehot, np.ones(len(onehot)))
+    assert np.array_equal(attr, onehot)
+
+
+def test_comparison_figures(window, tmp_path):
+    gm = window[0]
+    pr = pd.DataFrame({"method": ["mask"] * 3 + ["peaks"] * 3, "recall": [0, .5, 1] * 2,
+                       "precision": [1, .8, .5, 1, .5, .4]})
+    fig = plot.pr_curves(pr, baseline=0.3, path=tmp_path / "pr.png")
+    _check_png(tmp_path / "pr.png", fig)
+    assert "AUPRC 0.650" in " ".join(t.get_text() for t in fig.axes[0].get_legend().texts)
+    curves = pd.DataFrame({"method": ["mask"] * 4, "curve": ["deletion"] * 2 + ["insertion"] * 2,
+                           "fraction": [0, 1, 0, 1], "value": [2, 1, 1, 2]})
+    fig = plot.faithfulness_curves(curves, path=tmp_path / "f.png")
+    _check_png(tmp_path / "f.png", fig)
+    table = cutoff_analysis(gm.mask, 100, 50, steps=20)
+    fig = plot.cutoff_curves(table, chosen=0.5, path=tmp_path / "c.png")
+    _check_png(tmp_path / "c.png", fig)
+    with pytest.raises(InputError, match="recall"):
+        plot.pr_curves(pd.DataFrame({"method": ["a"], "precision": [1]}))
+
+
+def test_binning():
+    v = np.array([1, 5, 2, np.nan, -7, 3, 4])
+    np.testing.assert_allclose(binned(v, 3, "max"), [5, 3, 4])
+    np.testing.assert_allclose(binned(v, 3, "mean"), [8 / 3, -2, 4])
+    np.testing.assert_allclose(binned(v, 3, "absmax"), [5, -7, 4])
+    assert bin_argmax(v, 3).tolist() == [1, 5, 6]
+
+
+# -- motifs -------------------------------------------------------------------------------------
+
+
+def _naive_scores(pwm_int, seq):
+    idx = {"A": 0, "C": 1, "G": 2, "T": 3}
+    w = len(pwm_int)
+    return np.array([sum(pwm_int[k, idx[seq[i + k]]] for k in range(w))
+                     for i in range(len(seq) - w + 1)])
+
+
+def test_score_distribution_exact():
+    m = M.Motif("X", "X", np.array([[8, 1, 1, 0], [0, 0, 9, 1], [1, 1, 1, 7], [3, 3, 2, 2]]))
+    sc = M._Scorer.build(m, (0.25,) * 4)
+    all_kmers = ["".join(p) for p in itertools.product("ACGT", repeat=4)]
+    scores = np.concatenate([_naive_scores(sc.fwd, k) for k in all_kmers])
+    for t in np.unique(scores):
+        assert sc.pvalues(np.array([t]))[0] == pytest.approx((scores >= t).mean())
+    assert (scores >= sc.threshold(0.01)).mean() <= 0.01
+
+
+def test_scan_matches_naive_both_strands():
+    rng = np.random.default_rng(3)
+    seq = "".join(rng.choice(list("ACGT"), 3000))
+    motif = M.load_jaspar(["MA0139.2"])[0]
+    table = pd.DataFrame({"chrom": ["chr9"], "start": [1000], "end": [4000], "name": ["r"],
+                          "seq": [seq]})
+    hits, present = M.scan(table, [motif], pvalue=1e-3)
+    sc = M._Scorer.build(motif, (0.25,) * 4)
+    cut = sc.threshold(1e-3)
+    fwd = np.flatnonzero(_naive_scores(sc.fwd, seq) >= cut)
+    rev = np.flatnonzero(_naive_scores(sc.rev, seq) >= cut)
+    got = hits.groupby("strand")["start"].apply(list).to_dict()
+    assert got.get("+", []) == list(1000 + fwd) and sorted(got.get("-", [])) == list(1000 + rev)
+    assert present[0, 0] == bool(len(fwd) + len(rev))
+    assert (hits["end"] - hits["start"] == len(motif)).all()
+
+
+def test_shuffle_keeps_dinucleotides_and_seed():
+    s = "ACGTTGCAAGGCTTAGCNNNACGTAGCTAGCATCGAGGG"
+    table = pd.DataFrame({"chrom": ["c"], "start": [0], "end": [len(s)], "name": ["r"],
+                          "seq": [s]})
+    a = M.shuffle_background(table, 4, seed=1)
+    b = M.shuffle_background(table, 4, seed=1)
+    assert a.equals(b) and len(a) == 4
+
+    def dn(x):
+        return Counter(x[i:i + 2] for i in range(len(x) - 1))
+
+    for sh in a["seq"]:
+        assert dn(sh) == dn(s) and sh[17:20] == "NNN"
+    assert len(set(a["seq"])) > 1
+
+
+def test_planted_motif_enriched_and_reverse_strand():
+    rng = np.random.default_rng(5)
+    genome = list(rng.choice(list("ACGT"), 60_000))
+    motifs = M.load_jaspar(["MA0139.2", "MA0035.5", "MA0079"])
+    ctcf = "".join("ACGT"[i] for i in motifs[0].counts.argmax(axis=1))
+    rc = ctcf[::-1].translate(str.maketrans("ACGT", "TGCA"))
+    rows = []
+    for k in range(20):
+        s = 2000 + 2500 * k
+        genome[s + 50:s + 50 + len(ctcf)] = rc if k % 2 else ctcf
+        rows.append(("chr1", s, s + 300, f"r{k}"))
+    regions = pd.DataFrame(rows, columns=["chrom", "start", "end", "name"])
+    res = M.analyse(regions, {"chr1": "".join(genome)}, motifs, seed=0)
+    top = res.enrichment.iloc[0]
+    assert top["motif_name"] == "CTCF" and top["rank"] == 1 and top["qvalue"] < 1e-6
+    assert top["regions_hit"] == 20
+    strong = res.hits[(res.hits["motif_name"] == "CTCF") & (res.hits["pvalue"] < 1e-8)]
+    assert sorted(strong["start"]) == [2050 + 2500 * k for k in range(20)]
+    assert set(strong["strand"]) == {"+", "-"} and set(strong["sequence"]) == {ctcf}
+    flank = M.analyse(regions, {"chr1": "".join(genome)}, motifs, background="flank",
+                      chrom_sizes={"chr1": 60_000})
+    assert flank.enrichment.iloc[0]["motif_name"] == "CTCF"
+
+
+def test_unknown_jaspar_id():
+    with pytest.raises(ConfigError, match="not found"):
+        M.load_jaspar(["MA9999.9"])
+
+
+def test_bh():
+    p = np.array([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(M._bh(p), [0.04, 0.16 / 3, 0.16 / 3, 0.5])
+    from scipy.stats import false_discovery_control
+
+    p = np.random.default_rng(0).uniform(size=50) ** 3
+    np.testing.assert_allclose(M._bh(p), false_discovery_control(p))
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs, self.ids, self.imgs, self.stack = [], set(), 0, []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.refs += [v for k, v in attrs if k in ("src", "href") and v]
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "img":
+            self.imgs += 1
+        if tag not in ("meta", "img", "br", "link"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+
+def _parse(text):
+    p = _Links()
+    p.feed(text)
+    p.close()
+    assert not p.stack
+    return p
+
+
+def test_report_self_contained(profile, sources, tmp_path):
+    from regfind.look.report import report
+
+    peaks = pd.DataFrame({"chrom": ["chr1"], "start": [2300], "end": [2500]})
+    out = report(["GENE1", "GENE4", "NOPE"], "demo", tmp_path / "r.html", config=profile,
+                 peaks=peaks, motifs=M.load_jaspar(["MA0139.2", "MA0079"]), top_fraction=0.2)
+    text = out.read_text()
+    p = _parse(text)
+    assert not [r for r in p.refs if r.lower().startswith(("http:", "https:", "//"))]
+    assert all(r.startswith(("#", "data:image/png;base64,")) for r in p.refs)
+    assert {"index", "motifs", "provenance", "gene-GENE1", "gene-GENE4"} <= p.ids
+    assert p.imgs == 4 and "NOPE" in text and "P(selected)" in text
+    assert "matplotlib" in text and "Comparison to peaks" in text
+
+
+def test_cli_plot_and_report(profile, tmp_path, capsys):
+    def run(args):
+        try:
+            main(args)
+        except SystemExit as exc:
+            return exc.code
+        return 0
+
+    png = tmp_path / "l.png"
+    code = run(["plot", "locus", "--gene", "GENE1", "--cell", "demo", "--config", str(profile),
+                "-o", str(png), "--logos", str(tmp_path / "lg.svg")])
+    assert code == 0, capsys.readouterr().err
+    assert mpimg.imread(png).std() > 0.05 and (tmp_path / "lg.svg").exists()
+    html = tmp_path / "r.html"
+    code = run(["report", "--gene", "GENE4", "--cell", "demo", "--config", str(profile),
+                "-o", str(html), "--motif", "MA0139.2", "--image-format", "svg"])
+    assert code == 0, capsys.readouterr().err
+    assert "data:image/svg+xml;base64," in html.read_text()
+    tsv = tmp_path / "cut.tsv"
+    pd.DataFrame({"cutoff": [0.1, 0.5], "npeaks": [3, 1], "total_bp": [900, 200],
+                  "mean_length": [300, 200]}).to_csv(tsv, sep="\t", index=False)
+    assert run(["plot", "cutoffs", str(tsv), "-o", str(tmp_path / "c.png")]) == 0
+    code = run(["plot", "pr", str(tsv), "-o", str(tmp_path / "p.png")])
+    assert code == 1 and "lacks column" in capsys.readouterr().err
