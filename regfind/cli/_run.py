@@ -185,13 +185,13 @@ def _progress_bar(tqdm: Any, total: int) -> Any:
 def _print_cutoff_analysis(result: Any) -> None:
     import numpy as np
 
-    from regfind.intervals import cutoff_analysis
+    from regfind.intervals import cutoff_analysis, cutoff_analysis_tsv
 
     p = result.params
     gap = np.full(p.max_gap + 1, np.nan, dtype=np.float32)  # windows never merge across genes
     track = np.concatenate([x for m in result.masks for x in (m.mask, gap)])
     table = cutoff_analysis(track, p.min_length, p.max_gap)
-    click.echo(table.to_csv(sep="\t", index=False, float_format="%.4g"), nl=False)
+    click.echo(cutoff_analysis_tsv(table), nl=False)
 
 
 def _check_not_empty(result: Any, requested: int, workdir: Path) -> None:
