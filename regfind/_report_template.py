@@ -17,6 +17,7 @@ th { background: #eef2f8; } td.l, th.l { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; }
 .note { color: #555; font-size: .9em; } .warn { color: #a33; }
 .bar { display: inline-block; height: .7em; background: #4c72b0; vertical-align: middle; }
+tr.forced td { background: #f2f2f2; color: #555; } .forced-bar { background: #999; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .8em; }
 nav ul { columns: 3; }
 </style>
@@ -71,16 +72,24 @@ Regions called at mask &ge; <b class="cutoff">{{ s.cutoff }}</b>.</p>
 <th>mask 5-95%</th><th>max mask</th><th class="l">P(selected)</th><th class="l">promoter</th>
 {% if s.has_peaks %}<th class="l">in a peak</th>{% endif %}<th class="l">top motifs</th></tr>
 {% for r in s.rows %}
-<tr><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
+{% if r.forced %}<tr class="forced"><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
+<td>{{ r.mean }}<sup>*</sup></td><td class="l" colspan="2">promoter forced to 1</td>
+<td class="l"><span class="bar forced-bar" style="width:60px"></span> kept by rule<br><span class="note">model alone: {{ r.prob }}</span></td>
+<td class="l">forced</td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
+<td class="l">{{ r.motifs }}</td></tr>
+{% else %}<tr><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
 <td>{{ r.mean }}</td><td>{{ r.band }}</td><td>{{ r.max }}</td>
 <td class="l"><span class="bar" style="width:{{ r.prob_px }}px"></span> {{ r.prob }}</td>
-<td class="l">{{ r.forced }}</td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
-<td class="l">{{ r.motifs }}</td></tr>
+<td class="l"></td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
+<td class="l">{{ r.motifs }}</td></tr>{% endif %}
 {% endfor %}
 </table>
 <p class="note">P(selected): mean over the region's bases of the Beta probability that the base
-is above the cutoff. Mask 5-95%: mean of the per-base Beta quantiles. Promoter regions are
-always kept by the model and are not discoveries.</p>
+is above the cutoff. Mask 5-95%: mean of the per-base Beta quantiles.
+{% if s.rows|selectattr("forced")|list %}<sup>*</sup> The promoter row (grey) is selected by a rule
+of the model, not by its mask: the model always keeps the promoter (mask forced to 1 there), so its
+mean mask is 1 and it is not a discovery; "model alone" is P(selected) from the model's own Beta
+at those bases, without the rule.{% endif %}</p>
 {% else %}<p>No region called.</p>{% endif %}
 {% if s.logos_img %}<h3>Sequence logos of the top regions</h3>
 <img alt="sequence logos of {{ s.gene }}" src="{{ s.logos_img }}">{% endif %}

@@ -180,8 +180,8 @@ def _rows(gm: GeneMask, regions: pd.DataFrame, peaks: pd.DataFrame | None,
                      "distance": f"{r.distance_to_tss:+,}", "mean": f"{r.mean_mask:.3f}",
                      "band": f"{lo_q[s:e].mean():.2f}-{hi_q[s:e].mean():.2f}",
                      "max": f"{r.max_mask:.3f}", "prob": f"{r.prob_selected:.2f}",
-                     "prob_px": int(round(60 * r.prob_selected)),
-                     "forced": "yes" if r.forced else "", "peak": "yes" if in_peak else "no",
+                     "prob_px": int(round(60 * r.prob_selected)), "forced": bool(r.forced),
+                     "peak": "yes" if in_peak else "no",
                      "motifs": _top_motifs(hits, r.chrom, r.start, r.end)})
     return rows
 
