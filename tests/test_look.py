@@ -284,13 +284,17 @@ def test_unknown_jaspar_id():
         M.load_jaspar(["MA9999.9"])
 
 
-def test_bh():
-    p = np.array([0.01, 0.04, 0.03, 0.5])
-    np.testing.assert_allclose(M._bh(p), [0.04, 0.16 / 3, 0.16 / 3, 0.5])
-    from scipy.stats import false_discovery_control
-
-    p = np.random.default_rng(0).uniform(size=50) ** 3
-    np.testing.assert_allclose(M._bh(p), false_discovery_control(p))
+def test_enrichment_qvalues_are_benjamini_hochberg():
+    rng = np.random.default_rng(0)
+    motifs = [M.Motif(f"M{k}", f"M{k}", np.eye(4)[[k % 4] * 3] * 10) for k in range(30)]
+    regions = rng.uniform(size=(40, 30)) < np.linspace(0.1, 0.9, 30)
+    background = rng.uniform(size=(120, 30)) < 0.3
+    table = M.enrichment(regions, background, motifs)
+    p = table["pvalue"].to_numpy()                       # sorted ascending
+    n = p.size                                           # q_i = min over j >= i of p_j n / j
+    q = [min(1.0, min(p[j] * n / (j + 1) for j in range(i, n))) for i in range(n)]
+    np.testing.assert_allclose(table["qvalue"], q, rtol=1e-12)
+    assert M.enrichment(regions[:, :0], background[:, :0], []).empty
 
 
 # -- report -------------------------------------------------------------------------------------
