@@ -59,6 +59,32 @@ grouped under their best-ranked member (width-normalised column correlation &ge;
 </table>
 {% endif %}
 
+{% if discoveries is not none %}
+<h2 id="discovered">Motifs discovered from the scores</h2>
+<p class="note">Seqlets (21-bp windows whose summed contribution stands out from its null) cut from
+each score track of all genes' windows, clustered into patterns by TF-MoDISco (modisco-lite), each
+trimmed to its informative core and matched to JASPAR CORE vertebrates by TOMTOM (memelite). The mask
+counts a base by how far its Beta mean exceeds the window's median. A pattern without a core of 5
+positions of &ge; 1 bit is a diffuse preference (AT- or GC-richness) and is not matched. Few genes give
+few seqlets: TF-MoDISco clusters a sign only from 100 seqlets on. The known-motif enrichment above
+asks a different question (which JASPAR motifs are over-represented in the called regions).</p>
+{% for d in discoveries %}
+<h3>From the {{ d.source }} ({{ d.n_windows }} windows)</h3>
+{% if d.rows %}
+<table>
+<tr><th class="l">pattern</th><th>seqlets</th><th>core width</th><th class="l">consensus</th>
+<th class="l">best JASPAR match</th><th>TOMTOM p</th><th class="l">strand</th></tr>
+{% for r in d.rows %}
+<tr><td class="l">{{ r.pattern }}</td><td>{{ r.n_seqlets }}</td><td>{{ r.width }}</td>
+<td class="l"><code>{{ r.consensus }}</code></td><td class="l">{{ r.match_id }} {{ r.match_name }}</td>
+<td>{{ r.match_pvalue }}</td><td class="l">{{ r.match_strand }}</td></tr>
+{% endfor %}
+</table>
+{% if d.img %}<img alt="discovered motifs from the {{ d.source }}" src="{{ d.img }}">{% endif %}
+{% else %}<p>No pattern: too few seqlets in these windows.</p>{% endif %}
+{% endfor %}
+{% endif %}
+
 {% for s in sections %}
 <h2 id="gene-{{ s.anchor }}">{{ s.gene }}</h2>
 <p>{{ s.window }} ({{ s.strand }} strand), TSS {{ "{:,}".format(s.tss) }}.

@@ -1,9 +1,11 @@
 """``regfind report``: one self-contained HTML file for one gene or many.
 
-The page has a gene index, a motif-enrichment table over all genes' regions, then one section per
-gene: the locus view, the regions table with its uncertainty, logos of the top regions, the
-comparison with peaks, window-reach notes; and the run's provenance at the end. Figures are
-embedded as base64 PNG (or SVG) data URIs; the page loads nothing from anywhere else.
+The page has a gene index, a motif-enrichment table over all genes' regions, the motifs
+discovered from the mask and attribution scores (:mod:`regfind.motif_discovery`), then one
+section per gene: the locus view, the regions table with its uncertainty, logos of the top
+regions, the comparison with peaks, window-reach notes; and the run's provenance at the end.
+Figures are embedded as base64 PNG (or SVG) data URIs; the page loads nothing from anywhere
+else.
 
 The template is jinja2 (already installed with torch) because it escapes every value it inserts
 (gene names, file paths, notes) by default, which string building would have to do by hand.
@@ -42,7 +44,8 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
            = "report.html", *, profile: str | None = None, config: Any = None,
            model: Any = None, sources: Any = None, peaks: Any = None, truth: Any = None,
            attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-           motifs: Any = True, image_format: str = "png", **call_kwargs: Any) -> Path:
+           motifs: Any = True, discovery: bool = True, image_format: str = "png",
+           **call_kwargs: Any) -> Path:
     """Call the genes and write the HTML report.
 
     Parameters
@@ -58,6 +61,9 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
     attributions : mapping gene -> (method -> per-base array), optional
     motifs : bool or sequence of Motif, default True
         True: JASPAR CORE vertebrates; False: no motif section.
+    discovery : bool, default True
+        Discover motifs from the mask (and from each attribution method given for every gene)
+        with :func:`regfind.motif_discovery.discover`, matched to JASPAR CORE vertebrates.
     image_format : {'png', 'svg'}
     **call_kwargs
         Passed to :func:`regfind.calling.call` (cutoff, top_fraction, device, ...).
@@ -76,13 +82,14 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         raise DataError(f"no gene could be called for the report; nothing written. {gene}: "
                         f"{reason}")
     return write_report(result, sources, output, peaks=peaks, truth=truth,
-                        attributions=attributions, motifs=motifs, image_format=image_format)
+                        attributions=attributions, motifs=motifs, discovery=discovery,
+                        image_format=image_format)
 
 
 def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str], *,
                  peaks: Any = None, truth: Any = None,
                  attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-                 motifs: Any = True, image_format: str = "png",
+                 motifs: Any = True, discovery: bool = True, image_format: str = "png",
                  title: str | None = None) -> Path:
     """Write the HTML report of an existing :class:`~regfind.calling.CallResult`.
 
@@ -97,13 +104,15 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
         raise ConfigError(f"image_format must be 'png' or 'svg', got {image_format!r}")
     peaks_df, truth_df = _table(peaks), _table(truth)
     motif_res = _motifs(result, sources, motifs)
+    found = _discoveries(result, sources, attributions, image_format) if discovery else None
     sections = [_section(gm, result, sources, peaks_df, truth_df,
                          (attributions or {}).get(gm.locus.gene), motif_res, image_format)
                 for gm in result.masks]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     from regfind._report_template import TEMPLATE
 
-    html = env.from_string(TEMPLATE).render(**_context(result, sections, motif_res, title))
+    html = env.from_string(TEMPLATE).render(**_context(result, sections, motif_res, title),
+                                            discoveries=found)
     with atomic_write(output) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(output)
@@ -129,6 +138,38 @@ def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | N
     return {"result": res, "n_motifs": len(pool), "pvalue": "1e-4",
             "n_regions": len(result.regions), "background": res.background,
             "rows": groups.to_dict("records")}
+
+
+def _discoveries(result: CallResult, sources: Any,
+                 attributions: Mapping[str, Mapping[str, np.ndarray]] | None,
+                 fmt: str) -> list[dict[str, Any]]:
+    """Motifs discovered from the mask and from each attribution given for every gene."""
+    from regfind import plot
+    from regfind.motif_discovery import discover
+    from regfind.motifs import load_jaspar
+
+    masks = result.masks
+    if len({gm.locus.window for gm in masks}) != 1:
+        return []
+    attributions = attributions or {}
+    tracks = {"mask": np.stack([gm.mean for gm in masks])}
+    methods = set.intersection(*(set(attributions.get(gm.locus.gene, {})) for gm in masks))
+    for method in sorted(methods):
+        tracks[method] = np.stack([np.asarray(attributions[gm.locus.gene][method])
+                                   for gm in masks])
+    onehot = np.stack([sources.genome.one_hot(gm.locus) for gm in masks])
+    pool = load_jaspar()
+    out = []
+    for source, scores in tracks.items():
+        found = discover(onehot, scores, source=source, pool=pool)
+        table = found.table()
+        table["match_pvalue"] = [f"{p:.2g}" if np.isfinite(p) else "" for p in
+                                 table["match_pvalue"]]
+        cored = any(len(m.ppm) for m in found.motifs)
+        out.append({"source": source, "rows": table.to_dict("records"),
+                    "n_windows": found.n_sequences,
+                    "img": _image(plot.discovered_logos(found, pool), fmt) if cored else ""})
+    return out
 
 
 def _image(fig: Any, fmt: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
 from regfind import motif_discovery as D
+from regfind import plot
 from regfind.errors import InputError
 from regfind.motifs import load_jaspar
 
@@ -33,7 +35,7 @@ def test_trim_keeps_the_informative_core():
     assert D.trim(flat, flat)[0].shape == (0, 4)                   # no core: not matched
 
 
-def test_planted_gata_is_discovered_and_matched():
+def test_planted_gata_is_discovered_and_matched(tmp_path):
     """A positive control: GATA1 sites planted in random DNA and scored 1 are found again."""
     rng = np.random.default_rng(0)
     pool = load_jaspar()
@@ -58,3 +60,19 @@ def test_planted_gata_is_discovered_and_matched():
     core = found.motifs[0]
     assert len(core.ppm) >= 5 and core.cwm.shape == core.ppm.shape
     np.testing.assert_allclose(core.ppm.sum(axis=1), 1.0, atol=1e-6)
+    fig = plot.discovered_logos(found, pool, path=tmp_path / "d.png")
+    img = mpimg.imread(tmp_path / "d.png")
+    assert img.shape[:2] == tuple(np.round(fig.get_size_inches()[::-1] * fig.dpi).astype(int))
+    shown = [m for m in found.motifs if len(m.ppm)]
+    assert len(fig.axes) == 2 * len(shown)
+    left, right = fig.axes[0], fig.axes[1]
+    assert left.get_title(loc="left").startswith("pos_0: ") and left.get_ylabel() == "contribution"
+    assert "GATA" in right.get_title(loc="left") and right.get_ylim() == (0, 2)
+    assert right.get_ylabel() == "bits"
+    assert len(left.get_xticks()) and len(right.get_xticks())
+
+
+def test_discovered_logos_without_a_core():
+    empty = D.Discovery("mask", [], 3, 100)
+    fig = plot.discovered_logos(empty, [])
+    assert "no discovered pattern has an informative core" in fig.axes[0].texts[0].get_text()

@@ -337,7 +337,8 @@ def test_report_self_contained(profile, sources, result, tmp_path):
     p = _parse(text)
     assert not [r for r in p.refs if r.lower().startswith(("http:", "https:", "//"))]
     assert all(r.startswith(("#", "data:image/png;base64,")) for r in p.refs)
-    assert {"index", "motifs", "provenance", "gene-GENE1", "gene-GENE4"} <= p.ids
+    assert {"index", "motifs", "discovered", "provenance", "gene-GENE1", "gene-GENE4"} <= p.ids
+    assert "From the mask (2 windows)" in text
     assert p.imgs == 4 and "NOPE" in text and "P(selected)" in text
     assert "matplotlib" in text and "Comparison to peaks" in text
     n_forced = int(result.regions["forced"].sum())   # same genes and rule as the report

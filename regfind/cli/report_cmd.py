@@ -25,6 +25,8 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--motif", "motif_ids", multiple=True,
               help="JASPAR matrix ID to test (repeatable; default: CORE vertebrates).")
 @click.option("--no-motifs", is_flag=True, help="Leave out the motif analysis.")
+@click.option("--no-discovery", is_flag=True,
+              help="Leave out motif discovery from the scores (TF-MoDISco).")
 @click.option("--image-format", type=click.Choice(["png", "svg"]), default="png",
               show_default=True, help="How figures are embedded.")
 @click.option("-c", "--cutoff", type=float, help="Keep bases with mask >= CUTOFF.")
@@ -32,7 +34,7 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--device", help="cpu, cuda, ... (default: CUDA when available).")
 def report(genes: tuple[str, ...], genes_file: Path | None, cell: str, profile: str | None,
            config: Path | None, model_path: str | None, output: Path, peaks: Path | None,
-           truth: Path | None, motif_ids: tuple[str, ...], no_motifs: bool,
+           truth: Path | None, motif_ids: tuple[str, ...], no_motifs: bool, no_discovery: bool,
            image_format: str, cutoff: float | None, top_fraction: float | None,
            device: str | None) -> None:
     """Call the genes and write one HTML file: figures, regions, motifs, provenance."""
@@ -40,5 +42,6 @@ def report(genes: tuple[str, ...], genes_file: Path | None, cell: str, profile: 
 
     run_report(genes=list(genes), genes_file=genes_file, cell=cell, profile=profile,
                config=config, model_path=model_path, output=output, peaks=peaks, truth=truth,
-               motif_ids=list(motif_ids), no_motifs=no_motifs, image_format=image_format,
+               motif_ids=list(motif_ids), no_motifs=no_motifs, no_discovery=no_discovery,
+               image_format=image_format,
                cutoff=cutoff, top_fraction=top_fraction, device=device)

@@ -1,4 +1,4 @@
-"""Figures: the locus view, sequence logos and comparison plots (matplotlib, no pyplot).
+"""Figures: locus view, sequence logos, discovered motifs, comparison plots (matplotlib, no pyplot).
 
 Every function takes plain inputs (arrays, DataFrames, :class:`~regfind.inference.GeneMask`) and
 returns a :class:`matplotlib.figure.Figure`; :func:`save` writes PNG, SVG or PDF atomically. See
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from regfind.plot._base import FORMATS, MAX_BINS, save
 from regfind.plot._compare import cutoff_curves, faithfulness_curves, pr_curves
+from regfind.plot._discovered import discovered_logos
 from regfind.plot._locus import SIGNAL_NAMES, locus
 from regfind.plot._logos import contributions, logos
 from regfind.plot._result import plot_result
 
 __all__ = ["FORMATS", "MAX_BINS", "SIGNAL_NAMES", "contributions", "cutoff_curves",
-           "faithfulness_curves", "locus", "logos", "plot_result", "pr_curves", "save"]
+           "discovered_logos", "faithfulness_curves", "locus", "logos", "plot_result",
+           "pr_curves", "save"]
