@@ -68,10 +68,14 @@ class DiscoveredMotif:
     ppm : numpy.ndarray, shape (W, 4), float64
         Base frequencies (A, C, G, T) of the aligned seqlets; rows sum to 1.
     cwm : numpy.ndarray, shape (W, 4), float64
-        Mean contribution per position and base (hypothetical x one-hot).
+        Mean contribution per position and base (hypothetical x one-hot). ``ppm`` and ``cwm``
+        are the trimmed core.
+        Width 0 when the pattern has no informative core (:func:`trim`).
     matches : pandas.DataFrame
         Best JASPAR matches first: ``motif_id, motif_name, pvalue`` (TOMTOM), ``strand``
         (``-``: the JASPAR matrix's reverse complement matches), ``offset, overlap`` (columns).
+    ppm_full : numpy.ndarray, shape (W', 4)
+        The pattern's base frequencies before trimming.
     """
 
     pattern: str
@@ -79,12 +83,13 @@ class DiscoveredMotif:
     ppm: np.ndarray
     cwm: np.ndarray
     matches: pd.DataFrame = field(repr=False)
+    ppm_full: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)), repr=False)
 
     @property
     def consensus(self) -> str:
-        """Most frequent base per position; lower case where its frequency is below 0.5."""
+        """Most frequent base per position, lower case below 0.5 (the core, else the pattern)."""
         return "".join(("ACGT" if p.max() >= 0.5 else "acgt")[int(p.argmax())]
-                       for p in self.ppm)
+                       for p in (self.ppm if len(self.ppm) else self.ppm_full))
 
 
 @dataclass
@@ -253,10 +258,10 @@ def discover(onehot: np.ndarray, scores: np.ndarray, *, source: str = "mask",
     found = []
     for sign, patterns in (("pos", pos), ("neg", neg)):
         for k, p in enumerate(patterns or []):
-            ppm, cwm = trim(np.asarray(p.sequence, np.float64),
-                            np.asarray(p.contrib_scores, np.float64))
-            found.append((f"{sign}_{k}", len(p.seqlets),
-                          ppm / np.maximum(ppm.sum(axis=1, keepdims=True), 1e-12), cwm))
+            full = np.asarray(p.sequence, np.float64)
+            full = full / np.maximum(full.sum(axis=1, keepdims=True), 1e-12)
+            ppm, cwm = trim(full, np.asarray(p.contrib_scores, np.float64))
+            found.append((f"{sign}_{k}", len(p.seqlets), ppm, cwm, full))
     if pool is None:
         from regfind.motifs import load_jaspar
 
@@ -265,6 +270,6 @@ def discover(onehot: np.ndarray, scores: np.ndarray, *, source: str = "mask",
     matched = dict(zip([f[0] for f in core], match_jaspar([f[2] for f in core], pool, n_matches),
                        strict=True))
     empty = pd.DataFrame({c: [] for c in _MATCH_COLUMNS})
-    motifs = [DiscoveredMotif(name, n, ppm, cwm, matched.get(name, empty))
-              for name, n, ppm, cwm in found]
+    motifs = [DiscoveredMotif(name, n, ppm, cwm, matched.get(name, empty), full)
+              for name, n, ppm, cwm, full in found]
     return Discovery(source, motifs, oh.shape[0], oh.shape[1])
