@@ -67,7 +67,12 @@ def test_planted_gata_is_discovered_and_matched(tmp_path):
     assert len(fig.axes) == 2 * len(shown)
     left, right = fig.axes[0], fig.axes[1]
     assert left.get_title(loc="left").startswith("pos_0: ") and left.get_ylabel() == "contribution"
+    assert right.get_title(loc="left").startswith("JASPAR MA00")
     assert "GATA" in right.get_title(loc="left") and right.get_ylim() == (0, 2)
+    renderer = fig.canvas.get_renderer()                  # titles stay inside the figure
+    for ax in fig.axes:
+        box = ax._left_title.get_window_extent(renderer)
+        assert box.x1 <= fig.bbox.x1 + 0.5
     assert right.get_ylabel() == "bits"
     assert len(left.get_xticks()) and len(right.get_xticks())
 

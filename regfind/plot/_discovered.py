@@ -97,9 +97,9 @@ def _match(ax: Axes, motif: Any, by_id: dict[str, Any], logomaker: Any) -> None:
                                       from_type="probability", to_type="information")
     logomaker.Logo(bits, ax=ax, color_scheme="classic")
     ax.set_ylim(0, 2)
-    strand = " (reverse complement)" if best["strand"] == "-" else ""
-    ax.set_title(f"best JASPAR match: {best['motif_id']} {best['motif_name']}{strand}, "
-                 f"TOMTOM p = {best['pvalue']:.2g}", fontsize=8, loc="left")
+    strand = ", reverse complement" if best["strand"] == "-" else ""
+    ax.set_title(f"JASPAR {best['motif_id']} {best['motif_name']}{strand} "
+                 f"(TOMTOM p = {best['pvalue']:.2g})", fontsize=8, loc="left")
     ax.set_ylabel("bits", fontsize=8)
     _tidy(ax)
 
