@@ -1,5 +1,9 @@
 # ruff: noqa: E501  (HTML template text: long lines are the markup itself)
-"""The jinja2 template of ``regfind report`` (one self-contained HTML file, no external URL)."""
+"""The jinja2 template of ``regfind report`` (one self-contained HTML file, no external URL).
+
+igv.js and each browser's JSON configuration are inserted as markup-safe text
+(:mod:`regfind.browser` escapes ``<``, ``>``, ``&`` in the JSON); everything else is auto-escaped.
+"""
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -20,6 +24,7 @@ img { max-width: 100%; border: 1px solid #eee; }
 tr.forced td { background: #f2f2f2; color: #555; } .forced-bar { background: #999; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .8em; }
 nav ul { columns: 3; }
+.igv-view { border: 1px solid #eee; min-height: 120px; }
 </style>
 </head>
 <body>
@@ -91,6 +96,11 @@ asks a different question (which JASPAR motifs are over-represented in the calle
 {% if s.pred != "-" %}Predicted log10(CAGE+1): <b>{{ s.pred }}</b>.{% endif %}
 Regions called at mask &ge; <b class="cutoff">{{ s.cutoff }}</b>.</p>
 <img alt="locus view of {{ s.gene }}" src="{{ s.locus_img }}">
+{% if igv %}<h3>Genome browser</h3>
+<p class="note">igv.js, embedded: drag to move, scroll or double-click to zoom, click a feature for its
+details. Mask, called regions, peaks, truth and genes of this window; it works offline.</p>
+<div class="igv-view" id="igv-{{ s.anchor }}"></div>
+<script type="application/json" class="igv-config" data-target="igv-{{ s.anchor }}">{{ s.igv_json }}</script>{% endif %}
 <h3>Called regions</h3>
 {% if s.rows %}
 <table>
@@ -130,6 +140,8 @@ overlap a peak; {{ s.peaks.peaks_hit }} peaks overlap a region; base-pair Jaccar
 
 <h2 id="provenance">Provenance</h2>
 <pre>{{ provenance }}</pre>
+{% if igv %}<script>{{ igv.js }}</script>
+<script>{{ igv.attach }}</script>{% endif %}
 </body>
 </html>
 """

@@ -4,8 +4,9 @@ The page has a gene index, a motif-enrichment table over all genes' regions, the
 discovered from the mask and attribution scores (:mod:`regfind.motif_discovery`), then one
 section per gene: the locus view, the regions table with its uncertainty, logos of the top
 regions, the comparison with peaks, window-reach notes; and the run's provenance at the end.
-Figures are embedded as base64 PNG (or SVG) data URIs; the page loads nothing from anywhere
-else.
+Figures are embedded as base64 PNG (or SVG) data URIs, and each gene has an igv.js browser
+view (:mod:`regfind.browser`) whose code and data are inline too; the page loads nothing from
+anywhere else.
 
 The template is jinja2 (already installed with torch) because it escapes every value it inserts
 (gene names, file paths, notes) by default, which string building would have to do by hand.
@@ -44,8 +45,8 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
            = "report.html", *, profile: str | None = None, config: Any = None,
            model: Any = None, sources: Any = None, peaks: Any = None, truth: Any = None,
            attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-           motifs: Any = True, discovery: bool = True, image_format: str = "png",
-           **call_kwargs: Any) -> Path:
+           motifs: Any = True, discovery: bool = True, browser: bool = True,
+           image_format: str = "png", **call_kwargs: Any) -> Path:
     """Call the genes and write the HTML report.
 
     Parameters
@@ -64,6 +65,9 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
     discovery : bool, default True
         Discover motifs from the mask (and from each attribution method given for every gene)
         with :func:`regfind.motif_discovery.discover`, matched to JASPAR CORE vertebrates.
+    browser : bool, default True
+        Embed an igv.js genome-browser view of each window (:mod:`regfind.browser`; needs the
+        ``igv-notebook`` package, which ships igv.js).
     image_format : {'png', 'svg'}
     **call_kwargs
         Passed to :func:`regfind.calling.call` (cutoff, top_fraction, device, ...).
@@ -83,14 +87,14 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
                         f"{reason}")
     return write_report(result, sources, output, peaks=peaks, truth=truth,
                         attributions=attributions, motifs=motifs, discovery=discovery,
-                        image_format=image_format)
+                        browser=browser, image_format=image_format)
 
 
 def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str], *,
                  peaks: Any = None, truth: Any = None,
                  attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-                 motifs: Any = True, discovery: bool = True, image_format: str = "png",
-                 title: str | None = None) -> Path:
+                 motifs: Any = True, discovery: bool = True, browser: bool = True,
+                 image_format: str = "png", title: str | None = None) -> Path:
     """Write the HTML report of an existing :class:`~regfind.calling.CallResult`.
 
     ``sources`` (:class:`regfind.inputs.Sources`) supplies the genome, tracks and annotation of
@@ -108,11 +112,12 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
     sections = [_section(gm, result, sources, peaks_df, truth_df,
                          (attributions or {}).get(gm.locus.gene), motif_res, image_format)
                 for gm in result.masks]
+    igv = _browser(result, sources, sections, peaks_df, truth_df) if browser else None
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     from regfind._report_template import TEMPLATE
 
     html = env.from_string(TEMPLATE).render(**_context(result, sections, motif_res, title),
-                                            discoveries=found)
+                                            discoveries=found, igv=igv)
     with atomic_write(output) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(output)
@@ -170,6 +175,22 @@ def _discoveries(result: CallResult, sources: Any,
                     "n_windows": found.n_sequences,
                     "img": _image(plot.discovered_logos(found, pool), fmt) if cored else ""})
     return out
+
+
+def _browser(result: CallResult, sources: Any, sections: list[dict[str, Any]],
+             peaks: pd.DataFrame | None, truth: pd.DataFrame | None) -> dict[str, Any]:
+    """Add each section's igv.js configuration (``igv_json``); return the page's scripts."""
+    from markupsafe import Markup
+
+    from regfind.browser import ATTACH_JS, igv_config, igv_js, script_json
+
+    code = igv_js()
+    for gm, section in zip(result.masks, sections, strict=True):
+        regions = result.regions[result.regions["gene"] == gm.locus.gene]
+        config = igv_config(gm, sources.genome, regions=regions, peaks=peaks, truth=truth,
+                            genes=sources.annotation)
+        section["igv_json"] = Markup(script_json(config))
+    return {"js": Markup(code), "attach": Markup(ATTACH_JS)}
 
 
 def _image(fig: Any, fmt: str) -> str:

@@ -71,7 +71,7 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
                peaks: Path | None, truth: Path | None, motif_ids: list[str],
                no_motifs: bool, image_format: str, cutoff: float | None,
                top_fraction: float | None, device: str | None,
-               no_discovery: bool = False) -> None:
+               no_discovery: bool = False, no_browser: bool = False) -> None:
     """Run ``regfind report`` (see its help)."""
     from regfind.report import report
 
@@ -84,6 +84,7 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
         motifs = load_jaspar(motif_ids) if motif_ids else True
     report(list(dict.fromkeys(names)), cell, output, sources=sources, model=model,
            peaks=peaks, truth=truth, motifs=motifs, discovery=not no_discovery,
+           browser=not no_browser,
            image_format=image_format, cutoff=cutoff,
            top_fraction=top_fraction, device=device)
     click.echo(f"wrote {output}", err=True)
