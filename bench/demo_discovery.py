@@ -10,10 +10,10 @@ memelite against all JASPAR CORE vertebrate matrices) from
   ``--ig-steps`` steps). ISM is left out: it scores 100-bp tiles, not bases.
 
 A planted motif (the six activators of the causal enhancers, CTCF of the decoys, the four
-promoter motifs) counts as discovered from a score when a pattern's best TOMTOM match has
-p < 1e-3 and is that JASPAR matrix, another matrix of the same factor (CTCF MA1930 for MA0139)
-or one similar to it (``regfind.motif_clusters.similarity`` >= 0.5, so GATA2 for GATA1 counts). Prints one markdown table: per score, the number of
-patterns, those with an informative core, and per planted motif the pattern that found it.
+promoter motifs) counts as discovered from a score when a pattern's best TOMTOM match has p <
+1e-3 and is that JASPAR matrix, another matrix of the same factor (CTCF MA1930 for MA0139) or
+one similar to it (``regfind.motif_clusters.similarity`` >= 0.5, so GATA2 for GATA1 counts).
+Prints one markdown table: per score, the number of patterns, those with an informative core, and per planted motif the pattern that found it.
 
 Run: ``.venv/bin/python bench/demo_discovery.py [--genes 30] [--ig-steps 4]`` (about ten
 minutes on 2 cores at the defaults; a small synthetic case, not a benchmark of the methods).
@@ -76,7 +76,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--genes", type=int, default=30)
     ap.add_argument("--ig-steps", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0, help="integrated-gradients/ISM shuffles")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     src = demo_profile().sources("demo")
