@@ -13,7 +13,8 @@ A planted motif (the six activators of the causal enhancers, CTCF of the decoys,
 promoter motifs) counts as discovered from a score when a pattern's best TOMTOM match has p <
 1e-3 and is that JASPAR matrix, another matrix of the same factor (CTCF MA1930 for MA0139) or
 one similar to it (``regfind.motif_clusters.similarity`` >= 0.5, so GATA2 for GATA1 counts).
-Prints one markdown table: per score, the number of patterns, those with an informative core, and per planted motif the pattern that found it.
+Prints one markdown table: per score, the number of patterns, those with an informative core,
+and per planted motif the pattern that found it.
 
 Run: ``.venv/bin/python bench/demo_discovery.py [--genes 30] [--ig-steps 4]`` (about ten
 minutes on 2 cores at the defaults; a small synthetic case, not a benchmark of the methods).
