@@ -61,7 +61,8 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         BED/narrowPeak of peaks (compared) and of known elements (drawn).
     attributions : mapping gene -> (method -> per-base array), optional
     motifs : bool or sequence of Motif, default True
-        True: JASPAR CORE vertebrates; False: no motif section.
+        True: JASPAR CORE vertebrates; False: no motif section (neither enrichment nor
+        discovery).
     discovery : bool, default True
         Discover motifs from the mask (and from each attribution method given for every gene)
         with :func:`regfind.motif_discovery.discover`, matched to JASPAR CORE vertebrates.
@@ -108,7 +109,8 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
         raise ConfigError(f"image_format must be 'png' or 'svg', got {image_format!r}")
     peaks_df, truth_df = _table(peaks), _table(truth)
     motif_res = _motifs(result, sources, motifs)
-    found = _discoveries(result, sources, attributions, image_format) if discovery else None
+    wanted = discovery and motifs is not False and motifs is not None
+    found = _discoveries(result, sources, attributions, image_format) if wanted else None
     sections = [_section(gm, result, sources, peaks_df, truth_df,
                          (attributions or {}).get(gm.locus.gene), motif_res, image_format)
                 for gm in result.masks]

@@ -24,7 +24,8 @@ _IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--truth", type=_IN, help="Known elements (BED) to draw.")
 @click.option("--motif", "motif_ids", multiple=True,
               help="JASPAR matrix ID to test (repeatable; default: CORE vertebrates).")
-@click.option("--no-motifs", is_flag=True, help="Leave out the motif analysis.")
+@click.option("--no-motifs", is_flag=True,
+              help="Leave out the motif analysis (enrichment and discovery).")
 @click.option("--no-discovery", is_flag=True,
               help="Leave out motif discovery from the scores (TF-MoDISco).")
 @click.option("--no-browser", is_flag=True,
