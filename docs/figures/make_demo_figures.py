@@ -75,7 +75,7 @@ def _browser_shot(gm, src, regions, peaks, truth) -> None:
         html = Path(tmp) / "view.html"
         html.write_text(page, encoding="utf-8")
         subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        "--virtual-time-budget=20000", "--window-size=1200,420",
+                        "--virtual-time-budget=20000", "--window-size=1200,560",
                         f"--screenshot={HERE / 'demo-browser.png'}", html.as_uri()],
                        capture_output=True, check=True, timeout=120)
 
