@@ -343,7 +343,7 @@ def test_report_self_contained(profile, sources, result, tmp_path):
     assert "matplotlib" in text and "Comparison to peaks" in text
     n_forced = int(result.regions["forced"].sum())   # same genes and rule as the report
     assert n_forced >= 1 and text.count('<tr class="forced">') == n_forced
-    assert text.count("kept by rule") == n_forced and "model alone:" in text
+    assert text.count("</span> kept by rule<br>") == n_forced and "model alone:" in text
 
 
 def test_cli_plot_and_report(profile, tmp_path, capsys):
