@@ -106,6 +106,13 @@ def test_locus_legend_lists_only_what_is_drawn(window, result):
     texts = _legend_texts(plot.locus(gm, regions=regions.iloc[:0], truth=neg))
     assert "truth: negative" in texts and "truth: positive" not in texts
     assert not any(t.startswith("region") for t in texts)
+    forced = regions[regions["forced"]]
+    assert len(forced) >= 1
+    fig = plot.locus(gm, regions=forced)
+    texts = _legend_texts(fig)
+    assert "promoter (kept by rule)" in texts and not any(t.startswith("region") for t in texts)
+    bars = fig.axes[1].collections[0]
+    assert {tuple(np.round(c, 3)) for c in bars.get_facecolors()} == {(0.667, 0.667, 0.667, 1.0)}
     far = pos.assign(start=2350 + 10**6, end=2450 + 10**6)   # on chr1, outside the window
     assert not any(t.startswith("truth") for t in _legend_texts(plot.locus(gm, truth=far)))
 

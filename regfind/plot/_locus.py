@@ -52,6 +52,7 @@ _SIGNAL_LABELS = {"H3K27ac": "H3K27ac\nsignal", "DNase": "DNase\nsignal",
                   "Hi-C": "Hi-C with TSS\nlog10(c+1)"}
 _SIGNAL_COLOURS = {"H3K27ac": "#d95f02", "DNase": "#1b9e77", "Hi-C": "#7570b3"}
 _REGION_CMAP = "Blues"
+_FORCED = "#aaaaaa"   # the promoter region: kept by the model's rule, not by its mask
 
 
 def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
@@ -73,7 +74,8 @@ def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
         Genes drawn in the gene-model panel (those overlapping the range).
     regions, peaks, truth : pandas.DataFrame, optional
         Intervals with ``chrom, start, end`` (genome, 0-based half-open). Regions are shaded by
-        ``prob_selected`` when present; truth rows with a true ``positive`` (or ``Regulated``)
+        ``prob_selected`` when present, except those flagged ``forced`` (the promoter, kept by
+        the model's rule), which are grey; truth rows with a true ``positive`` (or ``Regulated``)
         column are drawn red, others grey.
     attributions : mapping of str to array (L,) or (L, 4), optional
         Per-base scores by method; (L, 4) arrays are summed over channels.
@@ -250,11 +252,21 @@ def _interval_panel(ax: Axes, rows: list[tuple[str, pd.DataFrame]], lo: int, hi:
         ax.spines[side].set_visible(False)
 
 
+def _forced(regions: pd.DataFrame) -> np.ndarray:
+    """Whether each region is the forced promoter (``forced`` column; False without one)."""
+    if "forced" not in regions:
+        return np.zeros(len(regions), dtype=bool)
+    return regions["forced"].fillna(False).astype(bool).to_numpy()
+
+
 def _row_handles(label: str, shown: pd.DataFrame, cmap: Any) -> list[Patch]:
     """Legend entries for what one row draws in the shown range (nothing not drawn)."""
     if label == "called regions" and len(shown):
-        return [Patch(facecolor=cmap(0.9), edgecolor="black", lw=0.4,
-                      label="region (shade = P(selected))")]
+        forced = _forced(shown)
+        out = [Patch(facecolor=cmap(0.9), edgecolor="black", lw=0.4,
+                     label="region (shade = P(selected))")] if (~forced).any() else []
+        return out + ([Patch(facecolor=_FORCED, edgecolor="black", lw=0.4,
+                             label="promoter (kept by rule)")] if forced.any() else [])
     if label == "truth":
         colours = set(_row_colours(label, shown, cmap, Normalize(0, 1)))
         return [Patch(facecolor=c, edgecolor="black", lw=0.4, label=f"truth: {kind}")
@@ -266,7 +278,8 @@ def _row_handles(label: str, shown: pd.DataFrame, cmap: Any) -> list[Patch]:
 def _row_colours(label: str, t: pd.DataFrame, cmap: Any, norm: Normalize) -> list[Any]:
     if label == "called regions":
         prob = t["prob_selected"].to_numpy(float) if "prob_selected" in t else np.ones(len(t))
-        return [cmap(0.25 + 0.75 * norm(p)) for p in np.nan_to_num(prob, nan=1.0)]
+        return [_FORCED if f else cmap(0.25 + 0.75 * norm(p))
+                for p, f in zip(np.nan_to_num(prob, nan=1.0), _forced(t), strict=True)]
     if label == "truth":
         col = next((c for c in ("positive", "Regulated") if c in t.columns), None)
         pos = t[col].astype(str).str.lower().isin(["true", "1"]) if col else [True] * len(t)
