@@ -74,7 +74,7 @@ positions of &ge; 1 bit is a diffuse preference (AT- or GC-richness) and is not 
 few seqlets: TF-MoDISco clusters a sign only from 100 seqlets on. The known-motif enrichment above
 asks a different question (which JASPAR motifs are over-represented in the called regions).</p>
 {% for d in discoveries %}
-<h3>From the {{ d.source }} ({{ d.n_windows }} windows)</h3>
+<h3>From the {{ d.source }} ({{ d.n_windows }} windows{% if d.n_windows < d.n_genes %}: the first {{ d.n_windows }} genes of {{ d.n_genes }}, to bound memory{% endif %})</h3>
 {% if d.rows %}
 <table>
 <tr><th class="l">pattern</th><th>seqlets</th><th>core width</th><th class="l">consensus</th>

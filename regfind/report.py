@@ -39,6 +39,9 @@ __all__ = ["report", "write_report"]
 
 _ANCHOR = re.compile(r"[^A-Za-z0-9_-]+")
 _EDGE_BP = 5_000
+#: Bases of sequence motif discovery reads at most (the first genes' windows that fit: 25
+#: windows of 200 kb); TF-MoDISco's arrays are several times this many floats.
+DISCOVERY_BASES = 5_000_000
 
 
 def report(genes: str | Sequence[str], cell: str | None = None, output: str | os.PathLike[str]
@@ -150,14 +153,18 @@ def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | N
 def _discoveries(result: CallResult, sources: Any,
                  attributions: Mapping[str, Mapping[str, np.ndarray]] | None,
                  fmt: str) -> list[dict[str, Any]]:
-    """Motifs discovered from the mask and from each attribution given for every gene."""
+    """Motifs discovered from the mask and from each attribution given for every gene.
+
+    Reads the windows of the first genes, up to :data:`DISCOVERY_BASES` bases in all.
+    """
     from regfind import plot
     from regfind.motif_discovery import discover
     from regfind.motifs import load_jaspar
 
-    masks = result.masks
-    if len({gm.locus.window for gm in masks}) != 1:
+    if len({gm.locus.window for gm in result.masks}) != 1:
         return []
+    keep = max(1, DISCOVERY_BASES // result.masks[0].locus.window)
+    masks = result.masks[:keep]
     attributions = attributions or {}
     tracks = {"mask": np.stack([gm.mean for gm in masks])}
     methods = set.intersection(*(set(attributions.get(gm.locus.gene, {})) for gm in masks))
@@ -174,7 +181,7 @@ def _discoveries(result: CallResult, sources: Any,
                                  table["match_pvalue"]]
         cored = any(len(m.ppm) for m in found.motifs)
         out.append({"source": source, "rows": table.to_dict("records"),
-                    "n_windows": found.n_sequences,
+                    "n_windows": found.n_sequences, "n_genes": len(result.masks),
                     "img": _image(plot.discovered_logos(found, pool), fmt) if cored else ""})
     return out
 

@@ -377,3 +377,14 @@ def test_cli_plot_and_report(profile, tmp_path, capsys):
     assert run(["plot", "cutoffs", str(tsv), "-o", str(tmp_path / "c.png")]) == 0
     code = run(["plot", "pr", str(tsv), "-o", str(tmp_path / "p.png")])
     assert code == 1 and "lacks column" in capsys.readouterr().err
+
+
+def test_report_discovery_reads_at_most_its_bases(result, sources, tmp_path, monkeypatch):
+    from regfind import report as R
+
+    monkeypatch.setattr(R, "DISCOVERY_BASES", result.masks[0].locus.window)
+    text = R.write_report(result, sources, tmp_path / "r.html", browser=False,
+                          motifs=M.load_jaspar(["MA0139.2"])).read_text()
+    assert "From the mask (1 windows: the first 1 genes of 2, to bound memory)" in text
+    assert 'id="discovered"' not in R.write_report(
+        result, sources, tmp_path / "n.html", motifs=False, browser=False).read_text()
