@@ -126,3 +126,16 @@ def test_browser_view_loads_in_headless_chromium(page, tmp_path):
                    timeout=120, check=True)
     img = mpimg.imread(shot)
     assert img.shape[:2] == (2400, 1300) and img[..., :3].std() > 0.05
+
+
+def test_missing_igv_package_is_one_clear_error(monkeypatch):
+    from importlib import resources
+
+    from regfind.errors import ConfigError
+
+    def missing(name):
+        raise ModuleNotFoundError(f"No module named {name!r}")
+
+    monkeypatch.setattr(resources, "files", missing)
+    with pytest.raises(ConfigError, match="pip install igv-notebook .*--no-browser"):
+        igv_js()
