@@ -128,6 +128,10 @@ mean mask is 1 and it is not a discovery; "model alone" is P(selected) from the 
 at those bases, without the rule.{% endif %}</p>
 {% else %}<p>No region called.</p>{% endif %}
 {% if s.logos_img %}<h3>Sequence logos of the top regions</h3>
+<p class="note">Each logo is one region's own sequence, its letters scaled by the score (the mask, or the
+first attribution given), with JASPAR hits shaded and labelled: a view of that stretch, not a motif.
+{% if discoveries %}Motifs learned across all windows are under <a href="#discovered">Motifs discovered
+from the scores</a>.{% endif %}</p>
 <img alt="sequence logos of {{ s.gene }}" src="{{ s.logos_img }}">{% endif %}
 {% if s.peaks %}<h3>Comparison to peaks</h3>
 <p>{{ s.peaks.n_peaks }} peaks in the window; {{ s.peaks.regions_in_peaks }} of {{ s.n_regions }} regions
