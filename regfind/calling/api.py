@@ -28,7 +28,13 @@ from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.inputs.build import InputStream, ModelInputs, Sources, for_locus
 from regfind.inputs.context import open_run, resolve_model
 from regfind.intervals.caller import NARROWPEAK_COLUMNS
-from regfind.intervals.regions import STAT_COLUMNS, CallParams, CallRules, call_gene, gene_cutoff
+from regfind.intervals.regions import (
+    STAT_COLUMNS,
+    CallParams,
+    CallRules,
+    call_gene,
+    gene_cutoff,
+)
 from regfind.io.bed import atomic_write, write_narrowpeak
 from regfind.model.inference import GeneMask, run_masks
 

@@ -32,7 +32,13 @@ from regfind.coords import Locus
 from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.inputs.build import ModelInputs, Sources, for_locus
 from regfind.inputs.context import open_run
-from regfind.intervals.regions import CallParams, CallRules, _distance, call_gene, gene_cutoff
+from regfind.intervals.regions import (
+    CallParams,
+    CallRules,
+    _distance,
+    call_gene,
+    gene_cutoff,
+)
 from regfind.io.annotation import Gene
 from regfind.io.genome import one_hot_encode
 from regfind.io.variants import VARIANT_COLUMNS, allele_problem, read_variants

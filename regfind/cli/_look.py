@@ -80,7 +80,8 @@ def run_plot_locus(*, gene: str, cell: str, profile: str | None, config: Path | 
 def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile: str | None,
                config: Path | None, model_path: str | None, output: Path,
                peaks: Path | None, truth: Path | None, motif_ids: list[str],
-               no_motifs: bool, image_format: str, rules: Any, device: str | None) -> None:
+               no_motifs: bool, image_format: str, rules: Any, device: str | None,
+               no_discovery: bool = False, no_browser: bool = False) -> None:
     """Run ``regfind report`` (see its help)."""
     from regfind.look.report import report
 
@@ -92,6 +93,6 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
 
         motifs = load_jaspar(motif_ids) if motif_ids else True
     report(list(dict.fromkeys(names)), cell, output, sources=sources, model=model,
-           peaks=peaks, truth=truth, motifs=motifs, image_format=image_format, rules=rules,
-           device=device)
+           peaks=peaks, truth=truth, motifs=motifs, discovery=not no_discovery,
+           browser=not no_browser, image_format=image_format, rules=rules, device=device)
     click.echo(f"wrote {output}", err=True)

@@ -26,8 +26,9 @@ def run_call(*, output: Path, cutoff_analysis: bool, **options: Any) -> None:
     if result is None:  # a shard: its message was said
         return
     if cutoff_analysis:
-        table = cutoff_table(result)
-        click.echo(table.to_csv(sep="\t", index=False, float_format="%.4g"), nl=False)
+        from regfind.intervals.caller import cutoff_analysis_tsv
+
+        click.echo(cutoff_analysis_tsv(cutoff_table(result)), nl=False)
     _report(result, output)
 
 

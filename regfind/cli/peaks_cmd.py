@@ -104,9 +104,10 @@ def _read_track(track: Path) -> dict[str, np.ndarray]:
 
 def _write_analysis(result, output: Path | None) -> None:  # noqa: ANN001 - pandas DataFrame
     """Write the cutoff-analysis table as TSV to ``output`` (atomically) or stdout."""
+    from regfind.intervals.caller import cutoff_analysis_tsv
     from regfind.io.bed import atomic_write
 
-    text = result.to_csv(sep="\t", index=False, float_format="%.6g")
+    text = cutoff_analysis_tsv(result)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -87,7 +87,12 @@ def profile_for_cell(cell: str, profile: str | None = None,
         The cell type is in no profile (the message lists the cell types available and how to
         add one), in several (choose one with ``profile``), or the named profile lacks it.
     """
-    from regfind.inputs.profiles import config_path, default_profile, get_profile, load_each_profile
+    from regfind.inputs.profiles import (
+        config_path,
+        default_profile,
+        get_profile,
+        load_each_profile,
+    )
 
     if profile is None:
         profile = default_profile(None, cell, config)  # 'demo': the built-in demo (one rule)

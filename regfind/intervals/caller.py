@@ -50,6 +50,7 @@ __all__ = [
     "call",
     "call_bedgraph",
     "cutoff_analysis",
+    "cutoff_analysis_tsv",
     "to_bedgraph",
     "top_fraction_cutoff",
 ]
@@ -735,6 +736,35 @@ def cutoff_analysis(
     return pd.DataFrame(rows, columns=list(CUTOFF_ANALYSIS_COLUMNS)).astype(
         {"npeaks": np.int64, "total_bp": np.int64}
     )
+
+
+def cutoff_analysis_tsv(table: pd.DataFrame) -> str:
+    """Return a :func:`cutoff_analysis` table as TSV text, each column in its own format.
+
+    ``cutoff`` with 6 significant digits, ``npeaks`` and ``total_bp`` as plain integers,
+    ``mean_length`` in bp with one decimal (``NaN`` where no region is called): never an
+    exponent beside an integer column (a single ``float_format`` writes ``1.235e+04``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns :data:`CUTOFF_ANALYSIS_COLUMNS`.
+
+    Returns
+    -------
+    str
+        Header line and one line per row, tab-separated, ending in a newline.
+    """
+    import pandas as pd
+
+    out = pd.DataFrame({
+        "cutoff": [f"{v:.6g}" for v in table["cutoff"]],
+        "npeaks": table["npeaks"].astype(np.int64),
+        "total_bp": table["total_bp"].astype(np.int64),
+        "mean_length": ["NaN" if not math.isfinite(v) else f"{v:.1f}"
+                        for v in table["mean_length"].astype(float)],
+    })  # fmt: skip
+    return out.to_csv(sep="\t", index=False)
 
 
 def _default_cutoffs(values: list[np.ndarray], steps: int) -> np.ndarray:

@@ -1,5 +1,9 @@
 # ruff: noqa: E501  (HTML template text: long lines are the markup itself)
-"""The jinja2 template of ``regfind report`` (one self-contained HTML file, no external URL)."""
+"""The jinja2 template of ``regfind report`` (one self-contained HTML file, no external URL).
+
+igv.js and each browser's JSON configuration are inserted as markup-safe text
+(:mod:`regfind.look.browser` escapes ``<``, ``>``, ``&`` in the JSON); everything else is auto-escaped.
+"""
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
@@ -17,8 +21,10 @@ th { background: #eef2f8; } td.l, th.l { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; }
 .note { color: #555; font-size: .9em; } .warn { color: #a33; }
 .bar { display: inline-block; height: .7em; background: #4c72b0; vertical-align: middle; }
+tr.forced td { background: #f2f2f2; color: #555; } .forced-bar { background: #999; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .8em; }
 nav ul { columns: 3; }
+.igv-view { border: 1px solid #eee; min-height: 120px; }
 </style>
 </head>
 <body>
@@ -58,12 +64,43 @@ grouped under their best-ranked member (width-normalised column correlation &ge;
 </table>
 {% endif %}
 
+{% if discoveries is not none %}
+<h2 id="discovered">Motifs discovered from the scores</h2>
+<p class="note">Seqlets (21-bp windows whose summed contribution stands out from its null) cut from
+each score track of all genes' windows, clustered into patterns by TF-MoDISco (modisco-lite), each
+trimmed to its informative core and matched to JASPAR CORE vertebrates by TOMTOM (memelite). The mask
+counts a base by how far its Beta mean exceeds the window's median. A pattern without a core of 5
+positions of &ge; 1 bit is a diffuse preference (AT- or GC-richness) and is not matched. Few genes give
+few seqlets: TF-MoDISco clusters a sign only from 100 seqlets on. The known-motif enrichment above
+asks a different question (which JASPAR motifs are over-represented in the called regions).</p>
+{% for d in discoveries %}
+<h3>From the {{ d.source }} ({{ d.n_windows }} windows{% if d.n_windows < d.n_genes %}: the first {{ d.n_windows }} genes of {{ d.n_genes }}, to bound memory{% endif %})</h3>
+{% if d.rows %}
+<table>
+<tr><th class="l">pattern</th><th>seqlets</th><th>core width</th><th class="l">consensus</th>
+<th class="l">best JASPAR match</th><th>TOMTOM p</th><th class="l">strand</th></tr>
+{% for r in d.rows %}
+<tr><td class="l">{{ r.pattern }}</td><td>{{ r.n_seqlets }}</td><td>{{ r.width }}</td>
+<td class="l"><code>{{ r.consensus }}</code></td><td class="l">{{ r.match_id }} {{ r.match_name }}</td>
+<td>{{ r.match_pvalue }}</td><td class="l">{{ r.match_strand }}</td></tr>
+{% endfor %}
+</table>
+{% if d.img %}<img alt="discovered motifs from the {{ d.source }}" src="{{ d.img }}">{% endif %}
+{% else %}<p>No pattern: too few seqlets in these windows.</p>{% endif %}
+{% endfor %}
+{% endif %}
+
 {% for s in sections %}
 <h2 id="gene-{{ s.anchor }}">{{ s.gene }}</h2>
 <p>{{ s.window }} ({{ s.strand }} strand), TSS {{ "{:,}".format(s.tss) }}.
 {% if s.pred != "-" %}Predicted log10(CAGE+1): <b>{{ s.pred }}</b>.{% endif %}
 Regions called at mask &ge; <b class="cutoff">{{ s.cutoff }}</b>.</p>
 <img alt="locus view of {{ s.gene }}" src="{{ s.locus_img }}">
+{% if igv %}<h3>Genome browser</h3>
+<p class="note">igv.js, embedded: drag to move, scroll or double-click to zoom, click a feature for its
+details. Mask, called regions, peaks, truth and genes of this window; it works offline.</p>
+<div class="igv-view" id="igv-{{ s.anchor }}"></div>
+<script type="application/json" class="igv-config" data-target="igv-{{ s.anchor }}">{{ s.igv_json }}</script>{% endif %}
 <h3>Called regions</h3>
 {% if s.rows %}
 <table>
@@ -71,18 +108,30 @@ Regions called at mask &ge; <b class="cutoff">{{ s.cutoff }}</b>.</p>
 <th>mask 5-95%</th><th>max mask</th><th class="l">P(selected)</th><th class="l">promoter</th>
 {% if s.has_peaks %}<th class="l">in a peak</th>{% endif %}<th class="l">top motifs</th></tr>
 {% for r in s.rows %}
-<tr><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
+{% if r.forced %}<tr class="forced"><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
+<td>{{ r.mean }}<sup>*</sup></td><td class="l" colspan="2">promoter forced to 1</td>
+<td class="l"><span class="bar forced-bar" style="width:60px"></span> kept by rule<br><span class="note">model alone: {{ r.prob }}</span></td>
+<td class="l">forced</td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
+<td class="l">{{ r.motifs }}</td></tr>
+{% else %}<tr><td class="l">{{ r.region }}</td><td>{{ r.length }}</td><td>{{ r.distance }}</td>
 <td>{{ r.mean }}</td><td>{{ r.band }}</td><td>{{ r.max }}</td>
 <td class="l"><span class="bar" style="width:{{ r.prob_px }}px"></span> {{ r.prob }}</td>
-<td class="l">{{ r.forced }}</td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
-<td class="l">{{ r.motifs }}</td></tr>
+<td class="l"></td>{% if s.has_peaks %}<td class="l">{{ r.peak }}</td>{% endif %}
+<td class="l">{{ r.motifs }}</td></tr>{% endif %}
 {% endfor %}
 </table>
 <p class="note">P(selected): mean over the region's bases of the Beta probability that the base
-is above the cutoff. Mask 5-95%: mean of the per-base Beta quantiles. Promoter regions are
-always kept by the model and are not discoveries.</p>
+is above the cutoff. Mask 5-95%: mean of the per-base Beta quantiles.
+{% if s.rows|selectattr("forced")|list %}<sup>*</sup> The promoter row (grey) is selected by a rule
+of the model, not by its mask: the model always keeps the promoter (mask forced to 1 there), so its
+mean mask is 1 and it is not a discovery; "model alone" is P(selected) from the model's own Beta
+at those bases, without the rule.{% endif %}</p>
 {% else %}<p>No region called.</p>{% endif %}
 {% if s.logos_img %}<h3>Sequence logos of the top regions</h3>
+<p class="note">Each logo is one region's own sequence, its letters scaled by the score (the mask, or the
+first attribution given), with JASPAR hits shaded and labelled: a view of that stretch, not a motif.
+{% if discoveries %}Motifs learned across all windows are under <a href="#discovered">Motifs discovered
+from the scores</a>.{% endif %}</p>
 <img alt="sequence logos of {{ s.gene }}" src="{{ s.logos_img }}">{% endif %}
 {% if s.peaks %}<h3>Comparison to peaks</h3>
 <p>{{ s.peaks.n_peaks }} peaks in the window; {{ s.peaks.regions_in_peaks }} of {{ s.n_regions }} regions
@@ -95,6 +144,8 @@ overlap a peak; {{ s.peaks.peaks_hit }} peaks overlap a region; base-pair Jaccar
 
 <h2 id="provenance">Provenance</h2>
 <pre>{{ provenance }}</pre>
+{% if igv %}<script>{{ igv.js }}</script>
+<script>{{ igv.attach }}</script>{% endif %}
 </body>
 </html>
 """

@@ -12,9 +12,11 @@ Scoring (as FIMO/MOODS do):
 
 Enrichment: a sequence is "hit" by a motif when it has at least one hit. For each motif the
 regions' hit count is compared with the background's by a one-sided Fisher's exact test
-(hypergeometric upper tail), then Benjamini-Hochberg q-values over all motifs tested. The
-background is each region's sequence shuffled preserving dinucleotide counts (Altschul-Erickson,
-seeded) ``n_shuffles`` times, or equally long flanks of the regions (:func:`flank_background`).
+(hypergeometric upper tail), then Benjamini-Hochberg q-values over all motifs tested
+(``scipy.stats.false_discovery_control``). The
+background is each region's sequence shuffled preserving dinucleotide counts
+(:mod:`regfind.scores.shuffle`, seeded) ``n_shuffles`` times, or equally long flanks of the regions
+(:func:`flank_background`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
+from scipy.stats import false_discovery_control, hypergeom
 
 from regfind.errors import ConfigError, InputError
 from regfind.io.bed import atomic_write
@@ -149,68 +151,21 @@ def extract_sequences(regions: pd.DataFrame, genome: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _dinuc_shuffle(seq: str, rng: np.random.Generator) -> str:
-    """Shuffle preserving dinucleotide counts (Altschul & Erickson 1985)."""
-    if len(seq) < 3:
-        return seq
-    edges: dict[str, list[str]] = {}
-    for a, b in zip(seq, seq[1:], strict=False):
-        edges.setdefault(a, []).append(b)
-    last = seq[-1]
-    while True:   # random "last exits" that form a tree into the final letter
-        exit_of = {v: int(rng.integers(len(out))) for v, out in edges.items() if v != last}
-        if all(_reaches(v, last, edges, exit_of) for v in exit_of):
-            break
-    order = {}
-    for v, out in edges.items():
-        keep = [b for i, b in enumerate(out) if i != exit_of.get(v, -1)]
-        rng.shuffle(keep)
-        order[v] = keep + ([out[exit_of[v]]] if v in exit_of else [])
-    pos = dict.fromkeys(order, 0)
-    walk = [seq[0]]
-    for _ in range(len(seq) - 1):
-        v = walk[-1]
-        walk.append(order[v][pos[v]])
-        pos[v] += 1
-    return "".join(walk)
-
-
-def _reaches(v: str, last: str, edges: dict[str, list[str]], exit_of: dict[str, int]) -> bool:
-    seen = set()
-    while v != last:
-        if v in seen:
-            return False
-        seen.add(v)
-        v = edges[v][exit_of[v]]
-    return True
-
-
-def _shuffle_keep_n(seq: str, rng: np.random.Generator) -> str:
-    """Dinucleotide-shuffle each run of A/C/G/T; runs of other letters stay in place."""
-    parts, run, acgt = [], [], None
-    for ch in seq:
-        is_acgt = ch in "ACGT"
-        if run and is_acgt != acgt:
-            parts.append(("".join(run), acgt))
-            run = []
-        run.append(ch)
-        acgt = is_acgt
-    if run:
-        parts.append(("".join(run), acgt))
-    return "".join(_dinuc_shuffle(s, rng) if ok else s for s, ok in parts)
-
-
 def shuffle_background(sequences: pd.DataFrame, n_shuffles: int = 3, seed: int = 0
                        ) -> pd.DataFrame:
     """Return ``n_shuffles`` dinucleotide-shuffled copies of each sequence (seeded).
 
-    Rows keep the region's coordinates; ``name`` gets ``|shuffleK``.
+    Rows keep the region's coordinates; ``name`` gets ``|shuffleK``. The shuffle is
+    :func:`regfind.scores.shuffle.shuffle_text` (runs of N stay in place).
     """
     if n_shuffles < 1:
         raise ConfigError(f"n_shuffles must be >= 1, got {n_shuffles}")
+    from regfind.scores.shuffle import shuffle_text
+
     rng = np.random.default_rng(seed)
-    rows = [(r.chrom, r.start, r.end, f"{r.name}|shuffle{k}", _shuffle_keep_n(r.seq, rng))
-            for r in sequences.itertuples(index=False) for k in range(n_shuffles)]
+    rows = [(r.chrom, r.start, r.end, f"{r.name}|shuffle{k}", text)
+            for r in sequences.itertuples(index=False)
+            for k, text in enumerate(shuffle_text(r.seq, n_shuffles, rng))]
     return pd.DataFrame(rows, columns=["chrom", "start", "end", "name", "seq"])
 
 
@@ -385,19 +340,6 @@ def _hit_rows(seqs: pd.DataFrame, sc: _Scorer, strand: str, where: np.ndarray,
 # -- enrichment ---------------------------------------------------------------------------------
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values."""
-    n = p.size
-    if n == 0:
-        return p
-    order = np.argsort(p)
-    q = p[order] * n / np.arange(1, n + 1)
-    q = np.minimum.accumulate(q[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(q, 1.0)
-    return out
-
-
 def enrichment(region_present: np.ndarray, background_present: np.ndarray,
                motifs: Sequence[Motif]) -> pd.DataFrame:
     """Test each motif for enrichment in the regions over the background.
@@ -426,7 +368,8 @@ def enrichment(region_present: np.ndarray, background_present: np.ndarray,
         "frac_regions": a / max(n_r, 1), "frac_background": c / max(n_b, 1),
         "odds_ratio": (a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)),
         "pvalue": np.clip(pvals, 0.0, 1.0)})
-    table["qvalue"] = _bh(table["pvalue"].to_numpy())
+    table["qvalue"] = (false_discovery_control(table["pvalue"].to_numpy(), method="bh")
+                       if len(table) else np.zeros(0))
     table = table.sort_values(["pvalue", "odds_ratio"], ascending=[True, False],
                               kind="stable", ignore_index=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))

@@ -1,9 +1,12 @@
 """``regfind report``: one self-contained HTML file for one gene or many.
 
-The page has a gene index, a motif-enrichment table over all genes' regions, then one section per
-gene: the locus view, the regions table with its uncertainty, logos of the top regions, the
-comparison with peaks, window-reach notes; and the run's provenance at the end. Figures are
-embedded as base64 PNG (or SVG) data URIs; the page loads nothing from anywhere else.
+The page has a gene index, a motif-enrichment table over all genes' regions, the motifs
+discovered from the mask and attribution scores (:mod:`regfind.look.motif_discovery`), then one
+section per gene: the locus view, the regions table with its uncertainty, logos of the top
+regions, the comparison with peaks, window-reach notes; and the run's provenance at the end.
+Figures are embedded as base64 PNG (or SVG) data URIs, and each gene has an igv.js browser
+view (:mod:`regfind.look.browser`) whose code and data are inline too; the page loads nothing from
+anywhere else.
 
 The template is jinja2 (already installed with torch) because it escapes every value it inserts
 (gene names, file paths, notes) by default, which string building would have to do by hand.
@@ -36,13 +39,17 @@ __all__ = ["report", "write_report"]
 
 _ANCHOR = re.compile(r"[^A-Za-z0-9_-]+")
 _EDGE_BP = 5_000
+#: Bases of sequence motif discovery reads at most (the first genes' windows that fit: 25
+#: windows of 200 kb); TF-MoDISco's arrays are several times this many floats.
+DISCOVERY_BASES = 5_000_000
 
 
 def report(genes: str | Sequence[str], cell: str | None = None, output: str | os.PathLike[str]
            = "report.html", *, profile: str | None = None, config: Any = None,
            model: Any = None, sources: Any = None, peaks: Any = None, truth: Any = None,
            attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-           motifs: Any = True, image_format: str = "png", **call_kwargs: Any) -> Path:
+           motifs: Any = True, discovery: bool = True, browser: bool = True,
+           image_format: str = "png", **call_kwargs: Any) -> Path:
     """Call the genes and write the HTML report.
 
     Parameters
@@ -57,7 +64,14 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         BED/narrowPeak of peaks (compared) and of known elements (drawn).
     attributions : mapping gene -> (method -> per-base array), optional
     motifs : bool or sequence of Motif, default True
-        True: JASPAR CORE vertebrates; False: no motif section.
+        True: JASPAR CORE vertebrates; False: no motif section (neither enrichment nor
+        discovery).
+    discovery : bool, default True
+        Discover motifs from the mask (and from each attribution method given for every gene)
+        with :func:`regfind.look.motif_discovery.discover`, matched to JASPAR CORE vertebrates.
+    browser : bool, default True
+        Embed an igv.js genome-browser view of each window (:mod:`regfind.look.browser`; needs the
+        ``igv-notebook`` package, which ships igv.js).
     image_format : {'png', 'svg'}
     **call_kwargs
         Passed to :func:`regfind.calling.api.call` (cutoff, top_fraction, device, ...).
@@ -76,14 +90,15 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         raise DataError(f"no gene could be called for the report; nothing written. {gene}: "
                         f"{reason}")
     return write_report(result, sources, output, peaks=peaks, truth=truth,
-                        attributions=attributions, motifs=motifs, image_format=image_format)
+                        attributions=attributions, motifs=motifs, discovery=discovery,
+                        browser=browser, image_format=image_format)
 
 
 def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str], *,
                  peaks: Any = None, truth: Any = None,
                  attributions: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-                 motifs: Any = True, image_format: str = "png",
-                 title: str | None = None) -> Path:
+                 motifs: Any = True, discovery: bool = True, browser: bool = True,
+                 image_format: str = "png", title: str | None = None) -> Path:
     """Write the HTML report of an existing :class:`~regfind.calling.api.CallResult`.
 
     ``sources`` (:class:`regfind.inputs.build.Sources`) supplies the genome, tracks and annotation
@@ -98,13 +113,17 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
         raise ConfigError(f"image_format must be 'png' or 'svg', got {image_format!r}")
     peaks_df, truth_df = _table(peaks, sources), _table(truth, sources)
     motif_res = _motifs(result, sources, motifs)
+    wanted = discovery and motifs is not False and motifs is not None
+    found = _discoveries(result, sources, attributions, image_format) if wanted else None
     sections = [_section(gm, result, sources, peaks_df, truth_df,
                          (attributions or {}).get(gm.locus.gene), motif_res, image_format)
                 for gm in result.masks]
+    igv = _browser(result, sources, sections, peaks_df, truth_df) if browser else None
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     from regfind.look._report_template import TEMPLATE
 
-    html = env.from_string(TEMPLATE).render(**_context(result, sections, motif_res, title))
+    html = env.from_string(TEMPLATE).render(**_context(result, sections, motif_res, title),
+                                            discoveries=found, igv=igv)
     with atomic_write(output) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return Path(output)
@@ -136,6 +155,58 @@ def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | N
     return {"result": res, "n_motifs": len(pool), "pvalue": "1e-4",
             "n_regions": len(result.regions), "background": res.background,
             "rows": groups.to_dict("records")}
+
+
+def _discoveries(result: CallResult, sources: Any,
+                 attributions: Mapping[str, Mapping[str, np.ndarray]] | None,
+                 fmt: str) -> list[dict[str, Any]]:
+    """Motifs discovered from the mask and from each attribution given for every gene.
+
+    Reads the windows of the first genes, up to :data:`DISCOVERY_BASES` bases in all.
+    """
+    from regfind.look import plot
+    from regfind.look.motif_discovery import discover
+    from regfind.look.motifs import load_jaspar
+
+    if len({gm.locus.window for gm in result.masks}) != 1:
+        return []
+    keep = max(1, DISCOVERY_BASES // result.masks[0].locus.window)
+    masks = result.masks[:keep]
+    attributions = attributions or {}
+    tracks = {"mask": np.stack([gm.mean for gm in masks])}
+    methods = set.intersection(*(set(attributions.get(gm.locus.gene, {})) for gm in masks))
+    for method in sorted(methods):
+        tracks[method] = np.stack([np.asarray(attributions[gm.locus.gene][method])
+                                   for gm in masks])
+    onehot = np.stack([sources.genome.one_hot(gm.locus) for gm in masks])
+    pool = load_jaspar()
+    out = []
+    for source, scores in tracks.items():
+        found = discover(onehot, scores, source=source, pool=pool)
+        table = found.table()
+        table["match_pvalue"] = [f"{p:.2g}" if np.isfinite(p) else "" for p in
+                                 table["match_pvalue"]]
+        cored = any(len(m.ppm) for m in found.motifs)
+        out.append({"source": source, "rows": table.to_dict("records"),
+                    "n_windows": found.n_sequences, "n_genes": len(result.masks),
+                    "img": _image(plot.discovered_logos(found, pool), fmt) if cored else ""})
+    return out
+
+
+def _browser(result: CallResult, sources: Any, sections: list[dict[str, Any]],
+             peaks: pd.DataFrame | None, truth: pd.DataFrame | None) -> dict[str, Any]:
+    """Add each section's igv.js configuration (``igv_json``); return the page's scripts."""
+    from markupsafe import Markup
+
+    from regfind.look.browser import ATTACH_JS, igv_config, igv_js, script_json
+
+    code = igv_js()
+    for gm, section in zip(result.masks, sections, strict=True):
+        regions = result.regions[result.regions["gene"] == gm.locus.gene]
+        config = igv_config(gm, sources.genome, regions=regions, peaks=peaks, truth=truth,
+                            genes=sources.annotation)
+        section["igv_json"] = Markup(script_json(config))
+    return {"js": Markup(code), "attach": Markup(ATTACH_JS)}
 
 
 def _image(fig: Any, fmt: str) -> str:
@@ -187,8 +258,8 @@ def _rows(gm: GeneMask, regions: pd.DataFrame, peaks: pd.DataFrame | None,
                      "distance": f"{r.distance_to_tss:+,}", "mean": f"{r.mean_mask:.3f}",
                      "band": f"{lo_q[s:e].mean():.2f}-{hi_q[s:e].mean():.2f}",
                      "max": f"{r.max_mask:.3f}", "prob": f"{r.prob_selected:.2f}",
-                     "prob_px": int(round(60 * r.prob_selected)),
-                     "forced": "yes" if r.forced else "", "peak": "yes" if in_peak else "no",
+                     "prob_px": int(round(60 * r.prob_selected)), "forced": bool(r.forced),
+                     "peak": "yes" if in_peak else "no",
                      "motifs": _top_motifs(hits, r.chrom, r.start, r.end)})
     return rows
 

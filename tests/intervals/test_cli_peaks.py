@@ -60,6 +60,16 @@ def test_top_fraction_and_cutoff_analysis(runner, tmp_path, track):
     assert lines[0] == "cutoff\tnpeaks\ttotal_bp\tmean_length" and len(lines) == 9
 
 
+def test_cutoff_analysis_tsv_never_writes_exponents():
+    from regfind.intervals.caller import cutoff_analysis_tsv
+
+    table = pd.DataFrame({"cutoff": [0.3171234567, 0.1], "npeaks": [3, 0],
+                          "total_bp": [123456, 0], "mean_length": [41152.0, float("nan")]})
+    assert cutoff_analysis_tsv(table).splitlines() == [
+        "cutoff\tnpeaks\ttotal_bp\tmean_length", "0.317123\t3\t123456\t41152.0",
+        "0.1\t0\t0\tNaN"]
+
+
 def test_usage_errors_exit_2(runner, tmp_path, track):
     bdg = bed.write_bedgraph(track, tmp_path / "t.bdg")
     assert runner.invoke(cli, ["peaks", str(bdg)]).exit_code == 2

@@ -61,6 +61,8 @@ def test_locus_every_track(window, result, sources, tmp_path):
     truth = pd.DataFrame({"chrom": ["chr1"] * 2, "start": [2350, 3800], "end": [2450, 3900],
                           "positive": [True, False]})
     attr = {"saliency": np.random.default_rng(0).normal(size=(gm.locus.window, 4))}
+    signals = signals.copy()
+    signals[:, 2] = np.linspace(0.5, 1.0, len(signals))   # a Hi-C channel that varies here
     fig = plot.locus(gm, signals=signals, genes=sources.annotation, regions=regions,
                      peaks=peaks, truth=truth, attributions=attr, cutoff=0.5,
                      path=tmp_path / "locus.png")
@@ -69,6 +71,50 @@ def test_locus_every_track(window, result, sources, tmp_path):
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert any("H3K27ac" in s for s in labels) and any("Hi-C" in s for s in labels)
     assert "kb" in fig.axes[-1].get_xlabel() and "chr1" in fig.axes[-1].get_xlabel()
+
+
+def _legend_texts(fig):
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
+
+
+def test_locus_flat_track_gets_no_panel_and_hic_is_a_profile(window):
+    gm, signals, _ = window
+    flat = signals.copy()
+    flat[:, 2] = 0.05
+    fig = plot.locus(gm, signals=flat)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert not any("Hi-C" in s for s in labels) and len(fig.axes) == 3
+    note = fig.axes[-1].texts[-1].get_text()
+    assert note.startswith("Hi-C constant (0.05) over this range, no panel")
+    decay = signals.copy()
+    decay[:, 2] = 1.0 + 1.0 / (1.0 + np.abs(np.arange(len(decay)) - gm.locus.tss_index))
+    fig = plot.locus(gm, signals=decay, bin_size=1)
+    ax = next(a for a in fig.axes if "Hi-C" in a.get_ylabel())
+    lo, hi = ax.get_ylim()
+    assert 0.9 < lo < 1.0 and 2.0 < hi < 2.1          # spans the values, not from 0
+    profile = [ln for ln in ax.lines if ln.get_linestyle() == "-"]   # the TSS line is dotted
+    assert len(profile) == 1 and not ax.collections    # a line profile, not a filled block
+
+
+def test_locus_legend_lists_only_what_is_drawn(window, result):
+    gm, signals, _ = window
+    regions = result.regions[result.regions["gene"] == "GENE1"]
+    pos = pd.DataFrame({"chrom": ["chr1"], "start": [2350], "end": [2450], "positive": [True]})
+    texts = _legend_texts(plot.locus(gm, regions=regions, truth=pos))
+    assert "truth: positive" in texts and "truth: negative" not in texts
+    neg = pos.assign(positive=False)
+    texts = _legend_texts(plot.locus(gm, regions=regions.iloc[:0], truth=neg))
+    assert "truth: negative" in texts and "truth: positive" not in texts
+    assert not any(t.startswith("region") for t in texts)
+    forced = regions[regions["forced"]]
+    assert len(forced) >= 1
+    fig = plot.locus(gm, regions=forced)
+    texts = _legend_texts(fig)
+    assert "promoter (kept by rule)" in texts and not any(t.startswith("region") for t in texts)
+    bars = fig.axes[1].collections[0]
+    assert {tuple(np.round(c, 3)) for c in bars.get_facecolors()} == {(0.667, 0.667, 0.667, 1.0)}
+    far = pos.assign(start=2350 + 10**6, end=2450 + 10**6)   # on chr1, outside the window
+    assert not any(t.startswith("truth") for t in _legend_texts(plot.locus(gm, truth=far)))
 
 
 def test_locus_zoom_and_formats(window, tmp_path):
@@ -108,6 +154,33 @@ def test_logos_with_hits(window, result, tmp_path):
     assert any(t.get_text() == "TEST (+)" for ax in fig.axes for t in ax.texts)
     attr = plot.contributions(onehot, np.ones(len(onehot)))
     assert np.array_equal(attr, onehot)
+
+
+def test_logo_motif_labels_never_overlap(window, result, tmp_path):
+    gm, _, onehot = window
+    regions = result.regions[result.regions["gene"] == "GENE1"].head(1)
+    r = regions.iloc[0]
+    n = 12                                      # crowded: 12 hits 2 bp apart, long names
+    hits = pd.DataFrame({"chrom": ["chr1"] * n, "start": r.start + 2 * np.arange(n),
+                         "end": r.start + 2 * np.arange(n) + 8, "strand": ["+"] * n,
+                         "motif_name": [f"LONG_MOTIF_NAME_{k}" for k in range(n)],
+                         "pvalue": 10.0 ** -(10 - np.arange(n) / 2)})
+    fig = plot.logos(onehot, regions, gm.locus, mask=gm.mean, hits=hits, n=1, width=40,
+                     path=tmp_path / "crowded.png")
+    _check_png(tmp_path / "crowded.png", fig)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    shown = [t for t in ax.texts if t.get_visible()]
+    boxes = [t.get_window_extent(renderer) for t in shown]
+    assert 3 <= len(shown) < n
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b)
+    title = ax.title if ax.title.get_text() else ax._left_title
+    assert f"{n - len(shown)} more hits not labelled" in title.get_text()
+    top = max(b.y1 for b in boxes)
+    assert title.get_window_extent(renderer).y0 >= top      # the title is above every label
+    assert shown[0].get_text() == "LONG_MOTIF_NAME_0 (+)"   # the most significant is labelled
+    assert all(b.y0 >= ax.get_window_extent(renderer).y1 for b in boxes)
 
 
 def test_comparison_figures(window, tmp_path):
@@ -218,13 +291,17 @@ def test_unknown_jaspar_id():
         M.load_jaspar(["MA9999.9"])
 
 
-def test_bh():
-    p = np.array([0.01, 0.04, 0.03, 0.5])
-    np.testing.assert_allclose(M._bh(p), [0.04, 0.16 / 3, 0.16 / 3, 0.5])
-    from scipy.stats import false_discovery_control
-
-    p = np.random.default_rng(0).uniform(size=50) ** 3
-    np.testing.assert_allclose(M._bh(p), false_discovery_control(p))
+def test_enrichment_qvalues_are_benjamini_hochberg():
+    rng = np.random.default_rng(0)
+    motifs = [M.Motif(f"M{k}", f"M{k}", np.eye(4)[[k % 4] * 3] * 10) for k in range(30)]
+    regions = rng.uniform(size=(40, 30)) < np.linspace(0.1, 0.9, 30)
+    background = rng.uniform(size=(120, 30)) < 0.3
+    table = M.enrichment(regions, background, motifs)
+    p = table["pvalue"].to_numpy()                       # sorted ascending
+    n = p.size                                           # q_i = min over j >= i of p_j n / j
+    q = [min(1.0, min(p[j] * n / (j + 1) for j in range(i, n))) for i in range(n)]
+    np.testing.assert_allclose(table["qvalue"], q, rtol=1e-12)
+    assert M.enrichment(regions[:, :0], background[:, :0], []).empty
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -257,7 +334,7 @@ def _parse(text):
     return p
 
 
-def test_report_self_contained(profile, sources, tmp_path):
+def test_report_self_contained(profile, sources, result, tmp_path):
     from regfind.look.report import report
 
     peaks = pd.DataFrame({"chrom": ["chr1"], "start": [2300], "end": [2500]})
@@ -267,9 +344,13 @@ def test_report_self_contained(profile, sources, tmp_path):
     p = _parse(text)
     assert not [r for r in p.refs if r.lower().startswith(("http:", "https:", "//"))]
     assert all(r.startswith(("#", "data:image/png;base64,")) for r in p.refs)
-    assert {"index", "motifs", "provenance", "gene-GENE1", "gene-GENE4"} <= p.ids
+    assert {"index", "motifs", "discovered", "provenance", "gene-GENE1", "gene-GENE4"} <= p.ids
+    assert "From the mask (2 windows)" in text
     assert p.imgs == 4 and "NOPE" in text and "P(selected)" in text
     assert "matplotlib" in text and "Comparison to peaks" in text
+    n_forced = int(result.regions["forced"].sum())   # same genes and rule as the report
+    assert n_forced >= 1 and text.count('<tr class="forced">') == n_forced
+    assert text.count("</span> kept by rule<br>") == n_forced and "model alone:" in text
 
 
 def test_cli_plot_and_report(profile, tmp_path, capsys):
@@ -296,3 +377,14 @@ def test_cli_plot_and_report(profile, tmp_path, capsys):
     assert run(["plot", "cutoffs", str(tsv), "-o", str(tmp_path / "c.png")]) == 0
     code = run(["plot", "pr", str(tsv), "-o", str(tmp_path / "p.png")])
     assert code == 1 and "lacks column" in capsys.readouterr().err
+
+
+def test_report_discovery_reads_at_most_its_bases(result, sources, tmp_path, monkeypatch):
+    from regfind.look import report as R
+
+    monkeypatch.setattr(R, "DISCOVERY_BASES", result.masks[0].locus.window)
+    text = R.write_report(result, sources, tmp_path / "r.html", browser=False,
+                          motifs=M.load_jaspar(["MA0139.2"])).read_text()
+    assert "From the mask (1 windows: the first 1 genes of 2, to bound memory)" in text
+    assert 'id="discovered"' not in R.write_report(
+        result, sources, tmp_path / "n.html", motifs=False, browser=False).read_text()

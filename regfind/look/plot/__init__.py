@@ -1,4 +1,4 @@
-"""Figures: the locus view, sequence logos and comparison plots (matplotlib, no pyplot).
+"""Figures: locus view, sequence logos, discovered motifs, comparison plots (matplotlib, no pyplot).
 
 Every function takes plain inputs (arrays, DataFrames, :class:`~regfind.model.inference.GeneMask`)
 and
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from regfind.look.plot._base import FORMATS, MAX_BINS, save
 from regfind.look.plot._compare import cutoff_curves, faithfulness_curves, pr_curves
+from regfind.look.plot._discovered import discovered_logos
 from regfind.look.plot._locus import SIGNAL_NAMES, locus
 from regfind.look.plot._logos import contributions, logos
 from regfind.look.plot._result import plot_result
 
 __all__ = ["FORMATS", "MAX_BINS", "SIGNAL_NAMES", "contributions", "cutoff_curves",
-           "faithfulness_curves", "locus", "logos", "plot_result", "pr_curves", "save"]
+           "discovered_logos", "faithfulness_curves", "locus", "logos", "plot_result",
+           "pr_curves", "save"]

@@ -8,7 +8,11 @@ bins over 200 kb; ``bin_size`` overrides):
 - Beta mask: the line is the **maximum** of the per-base Beta mean in each bin (narrow elements
   stay visible); the band is the 5-95% credible interval of the Beta at that same base
   (``scipy.special.betaincinv``, the quantile function of the Beta).
-- H3K27ac, DNase and Hi-C: the **mean** per bin.
+- H3K27ac, DNase and Hi-C: the **mean** per bin. A signal that is constant over the shown range
+  carries no information there and gets no panel; the note under the axis says so and gives its
+  value (the demo's Hi-C channel is one value per 10 kb, so a 10 kb window sees a flat line).
+  Hi-C is drawn as a contact profile: a line whose axis spans the shown values, not from 0, so
+  the shape of the decay away from the TSS is visible.
 - Attributions: per bin the value of largest magnitude, with its sign.
 """
 
@@ -49,6 +53,7 @@ _SIGNAL_LABELS = {"H3K27ac": "H3K27ac\nsignal", "DNase": "DNase\nsignal",
                   "Hi-C": "Hi-C with TSS\nlog10(c+1)"}
 _SIGNAL_COLOURS = {"H3K27ac": "#d95f02", "DNase": "#1b9e77", "Hi-C": "#7570b3"}
 _REGION_CMAP = "Blues"
+_FORCED = "#aaaaaa"   # the promoter region: kept by the model's rule, not by its mask
 
 
 def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
@@ -70,7 +75,8 @@ def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
         Genes drawn in the gene-model panel (those overlapping the range).
     regions, peaks, truth : pandas.DataFrame, optional
         Intervals with ``chrom, start, end`` (genome, 0-based half-open). Regions are shaded by
-        ``prob_selected`` when present; truth rows with a true ``positive`` (or ``Regulated``)
+        ``prob_selected`` when present, except those flagged ``forced`` (the promoter, kept by
+        the model's rule), which are grey; truth rows with a true ``positive`` (or ``Regulated``)
         column are drawn red, others grey.
     attributions : mapping of str to array (L,) or (L, 4), optional
         Per-base scores by method; (L, 4) arrays are summed over channels.
@@ -95,7 +101,8 @@ def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
     lo, hi = parse_region(region, loc) if region is not None else (loc.clipped_start,
                                                                    loc.clipped_end)
     size = bin_size or bin_size_for(hi - lo)
-    tracks = _signal_dict(signals, loc.window)
+    view = _View(loc, lo, hi, size)
+    tracks, flat = _informative(_signal_dict(signals, loc.window), view)
     attrs = {k: _per_base(v, loc.window, k) for k, v in (attributions or {}).items()}
     gene_list = _genes.in_range(genes, loc.chrom, lo, hi) if genes is not None else None
     rows = _interval_rows(loc.chrom, regions, peaks, truth)
@@ -105,7 +112,6 @@ def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
     fig = new_figure(width, sum(heights) + 0.9, dpi)
     axes = list(np.atleast_1d(fig.subplots(len(heights), 1, sharex=True,
                                            gridspec_kw={"height_ratios": heights})))
-    view = _View(loc, lo, hi, size)
     _mask_panel(axes[0], mask, view, cutoff)
     i = 1
     if rows:
@@ -119,7 +125,7 @@ def locus(mask: GeneMask, *, signals: Any = None, genes: Any = None,
         i += 1
     if gene_list is not None:
         _genes.draw(axes[i], gene_list, lo, hi)
-    _decorate(axes, view, regions)
+    _decorate(axes, view, regions, flat)
     fig.suptitle(title or _title(mask, regions, view), fontsize=11, x=0.01, ha="left")
     if path is not None:
         save(fig, path)
@@ -151,6 +157,24 @@ def _signal_dict(signals: Any, length: int) -> dict[str, np.ndarray]:
     if arr.ndim != 2 or arr.shape[0] != length or arr.shape[1] > len(SIGNAL_NAMES):
         raise InputError(f"signals must have shape ({length}, 3), got {arr.shape}")
     return {SIGNAL_NAMES[j]: arr[:, j] for j in range(arr.shape[1])}
+
+
+def _informative(tracks: dict[str, np.ndarray], view: _View
+                 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Split the tracks into those that vary over the shown range and the constant ones.
+
+    Constant: every finite value within ``1e-9 * max(1, |value|)`` of the first (NaN ignored).
+    Returns the varying tracks and, for the constant ones, their value.
+    """
+    keep, flat = {}, {}
+    for name, values in tracks.items():
+        v = view.cut(values)
+        v = v[np.isfinite(v)]
+        if v.size and np.ptp(v) <= 1e-9 * max(1.0, float(np.abs(v).max())):
+            flat[name] = float(v[0])
+        else:
+            keep[name] = values
+    return keep, flat
 
 
 def _per_base(values: Any, length: int, name: str) -> np.ndarray:
@@ -218,14 +242,9 @@ def _interval_panel(ax: Axes, rows: list[tuple[str, pd.DataFrame]], lo: int, hi:
         spans = list(zip(t["start"], t["end"] - t["start"], strict=True))
         colours = _row_colours(label, t, cmap, norm)
         ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=colours, edgecolor="black", lw=0.4)
+        handles += _row_handles(label, t, cmap)
     ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)], fontsize=8)
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    if any(label == "called regions" for label, _ in rows):
-        handles.append(Patch(facecolor=cmap(0.9), edgecolor="black", lw=0.4,
-                             label="region (shade = P(selected))"))
-    if any(label == "truth" for label, _ in rows):
-        handles += [Patch(facecolor="#c44e52", label="truth: positive"),
-                    Patch(facecolor="#bbbbbb", label="truth: negative")]
     if handles:
         ax.legend(handles=handles, loc="lower right", fontsize=7, ncols=3, frameon=False,
                   bbox_to_anchor=(1, 0.98), borderaxespad=0.1)
@@ -234,10 +253,34 @@ def _interval_panel(ax: Axes, rows: list[tuple[str, pd.DataFrame]], lo: int, hi:
         ax.spines[side].set_visible(False)
 
 
+def _forced(regions: pd.DataFrame) -> np.ndarray:
+    """Whether each region is the forced promoter (``forced`` column; False without one)."""
+    if "forced" not in regions:
+        return np.zeros(len(regions), dtype=bool)
+    return regions["forced"].fillna(False).astype(bool).to_numpy()
+
+
+def _row_handles(label: str, shown: pd.DataFrame, cmap: Any) -> list[Patch]:
+    """Legend entries for what one row draws in the shown range (nothing not drawn)."""
+    if label == "called regions" and len(shown):
+        forced = _forced(shown)
+        out = [Patch(facecolor=cmap(0.9), edgecolor="black", lw=0.4,
+                     label="region (shade = P(selected))")] if (~forced).any() else []
+        return out + ([Patch(facecolor=_FORCED, edgecolor="black", lw=0.4,
+                             label="promoter (kept by rule)")] if forced.any() else [])
+    if label == "truth":
+        colours = set(_row_colours(label, shown, cmap, Normalize(0, 1)))
+        return [Patch(facecolor=c, edgecolor="black", lw=0.4, label=f"truth: {kind}")
+                for c, kind in (("#c44e52", "positive"), ("#bbbbbb", "negative"))
+                if c in colours]
+    return []
+
+
 def _row_colours(label: str, t: pd.DataFrame, cmap: Any, norm: Normalize) -> list[Any]:
     if label == "called regions":
         prob = t["prob_selected"].to_numpy(float) if "prob_selected" in t else np.ones(len(t))
-        return [cmap(0.25 + 0.75 * norm(p)) for p in np.nan_to_num(prob, nan=1.0)]
+        return [_FORCED if f else cmap(0.25 + 0.75 * norm(p))
+                for p, f in zip(np.nan_to_num(prob, nan=1.0), _forced(t), strict=True)]
     if label == "truth":
         col = next((c for c in ("positive", "Regulated") if c in t.columns), None)
         pos = t[col].astype(str).str.lower().isin(["true", "1"]) if col else [True] * len(t)
@@ -248,9 +291,15 @@ def _row_colours(label: str, t: pd.DataFrame, cmap: Any, norm: Normalize) -> lis
 def _track_panel(ax: Axes, view: _View, values: np.ndarray, name: str) -> None:
     y = binned(view.cut(values), view.size, "mean")
     colour = _SIGNAL_COLOURS.get(name, "#555555")
-    ax.fill_between(view.x, 0, np.nan_to_num(y), color=colour, alpha=0.8, lw=0, step="mid")
     ax.set_ylabel(_SIGNAL_LABELS.get(name, name), fontsize=8)
-    ax.set_ylim(bottom=min(0.0, float(np.nanmin(y)) if np.isfinite(y).any() else 0.0))
+    if name == "Hi-C":                    # a contact profile: its shape, not its area
+        ax.step(view.x, y, where="mid", color=colour, lw=1.2)
+        if np.isfinite(y).any():
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            ax.set_ylim(lo - 0.08 * (hi - lo), hi + 0.08 * (hi - lo))
+    else:
+        ax.fill_between(view.x, 0, np.nan_to_num(y), color=colour, alpha=0.8, lw=0, step="mid")
+        ax.set_ylim(bottom=min(0.0, float(np.nanmin(y)) if np.isfinite(y).any() else 0.0))
     tidy(ax)
 
 
@@ -263,7 +312,8 @@ def _attr_panel(ax: Axes, view: _View, values: np.ndarray, name: str) -> None:
     tidy(ax)
 
 
-def _decorate(axes: Sequence[Axes], view: _View, regions: pd.DataFrame | None) -> None:
+def _decorate(axes: Sequence[Axes], view: _View, regions: pd.DataFrame | None,
+              flat: Mapping[str, float]) -> None:
     loc = view.loc
     for ax in axes:
         ax.axvline(loc.tss, color="#333333", ls=":", lw=0.8)
@@ -274,6 +324,8 @@ def _decorate(axes: Sequence[Axes], view: _View, regions: pd.DataFrame | None) -
                 ax.axvspan(s, e, color="#4c72b0", alpha=0.07, lw=0)
     genome_axis(axes[-1], loc.chrom, view.lo, view.hi)
     bp = f"{view.size} bp bins" if view.size > 1 else "1 bp resolution"
+    for name, value in flat.items():
+        bp = f"{name} constant ({value:.3g}) over this range, no panel; " + bp
     axes[-1].annotate(bp, xy=(1, 0), xycoords="axes fraction", xytext=(0, -26),
                       textcoords="offset points", ha="right", fontsize=7, color="#666666")
 

@@ -7,7 +7,9 @@ strongly the model selects each base.
 
 A region is usually longer than a readable logo, so each row shows ``width`` bp of it: centred on
 the strongest motif hit inside the region when hits are given, else the ``width``-bp stretch with
-the largest total absolute contribution.
+the largest total absolute contribution. Motif labels that would overlap are stacked on
+separate lines above the logo, most significant first (at most three lines; the title counts
+those left out).
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from regfind.coords import Locus
 from regfind.errors import InputError
 from regfind.look.plot._base import new_figure, save
 
 _BASES = ("A", "C", "G", "T")
+_LABEL_SIZE = 7     # motif label font size (points)
+_LABEL_GAP = 2      # points between the logo's top and the first label line
+_LABEL_LINES = 3    # label lines above a logo at most
 
 
 def contributions(onehot: np.ndarray, scores: np.ndarray, *, project: bool = True
@@ -92,15 +98,16 @@ def logos(onehot: np.ndarray, regions: pd.DataFrame, locus: Locus, *,
         raise InputError("logos need attribution scores or the mask")
     contrib = contributions(onehot, track, project=project)
     top = _top(regions[regions["chrom"].astype(str) == locus.chrom], n)
-    fig = new_figure(min(14.0, 2.0 + 0.22 * width), 0.6 + 1.6 * max(1, len(top)), dpi)
+    fig = new_figure(min(14.0, 2.0 + 0.22 * width), 0.6 + 2.0 * max(1, len(top)), dpi)
     if top.empty:
         ax = fig.subplots()
         ax.text(0.5, 0.5, "no region to draw", ha="center", va="center")
         ax.set_axis_off()
     else:
         axes = np.atleast_1d(fig.subplots(len(top), 1))
-        for ax, row in zip(axes, top.itertuples(index=False), strict=True):
-            _one(ax, contrib, row, locus, hits, width)
+        labels = [_one(ax, contrib, row, locus, hits, width)
+                  for ax, row in zip(axes, top.itertuples(index=False), strict=True)]
+        _stack_labels(fig, list(zip(axes, labels, strict=True)))
     kind = "attribution x sequence" if scores is not None else "mask mean x sequence"
     fig.suptitle(title or f"{locus.gene or locus.region}: top regions ({kind})", fontsize=10,
                  x=0.01, ha="left")
@@ -135,7 +142,7 @@ def _window(contrib: np.ndarray, start: int, end: int, width: int,
 
 
 def _one(ax: Axes, contrib: np.ndarray, row: Any, locus: Locus, hits: pd.DataFrame | None,
-         width: int) -> None:
+         width: int) -> list[Text]:
     import logomaker
 
     s, e = int(row.start) - locus.start, int(row.end) - locus.start
@@ -145,13 +152,17 @@ def _one(ax: Axes, contrib: np.ndarray, row: Any, locus: Locus, hits: pd.DataFra
     df = pd.DataFrame(contrib[a:b], columns=list(_BASES),
                       index=pd.RangeIndex(locus.start + a, locus.start + b))
     logo = logomaker.Logo(df, ax=ax, color_scheme="classic", vpad=0.05, width=0.9)
+    labels = []
     for h in inside.itertuples(index=False):
         lo, hi = max(int(h.start), locus.start + a), min(int(h.end), locus.start + b)
         if hi > lo:
             logo.highlight_position_range(lo, hi - 1, color="#ffe08a", alpha=0.6)
-            ax.text((lo + hi - 1) / 2, 1.0, f"{h.motif_name} ({h.strand})", fontsize=7,
-                    ha="center", va="bottom", transform=ax.get_xaxis_transform(),
-                    clip_on=False)
+            text = ax.annotate(f"{h.motif_name} ({h.strand})", ((lo + hi - 1) / 2, 1.0),
+                               xycoords=ax.get_xaxis_transform(), xytext=(0, _LABEL_GAP),
+                               textcoords="offset points", fontsize=_LABEL_SIZE, ha="center",
+                               va="bottom", annotation_clip=False)
+            text.set_in_layout(False)
+            labels.append(text)
     ax.axhline(0, color="black", lw=0.5)
     name = getattr(row, "name", "") or f"{locus.chrom}:{row.start}-{row.end}"
     ax.set_title(f"{name}  ({int(row.end) - int(row.start)} bp; showing "
@@ -162,6 +173,44 @@ def _one(ax: Axes, contrib: np.ndarray, row: Any, locus: Locus, hits: pd.DataFra
     ax.set_ylabel("contribution", fontsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return labels
+
+
+def _stack_labels(fig: Figure, rows: list[tuple[Axes, list[Text]]]) -> None:
+    """Put motif labels on at most :data:`_LABEL_LINES` lines above their logo, never overlapping.
+
+    The figure is laid out once to measure each label's extent on the page. Labels are taken in
+    the order given (most significant hit first) and each goes on the lowest line where it
+    clears every label already there by 2 px; one that fits on no line is hidden, and the row's
+    title says how many were. The title is then moved above the highest line. Labels are kept
+    out of the constrained layout, so the x scale measured is the one drawn.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    step = _LABEL_SIZE + 3                                  # points per label line
+    for ax, labels in rows:
+        lines: list[list[tuple[float, float]]] = []
+        hidden = 0
+        for text in labels:
+            box = text.get_window_extent(renderer)
+            free = [k for k, spans in enumerate(lines)
+                    if all(box.x1 + 2 < a or box.x0 > b + 2 for a, b in spans)]
+            if free:
+                line = free[0]
+            elif len(lines) < _LABEL_LINES:
+                line = len(lines)
+                lines.append([])
+            else:
+                text.set_visible(False)
+                hidden += 1
+                continue
+            lines[line].append((box.x0, box.x1))
+            text.xyann = (0, _LABEL_GAP + line * step)
+        title = ax.get_title(loc="left")
+        if hidden:
+            title += f"; {hidden} more hit{'s' if hidden > 1 else ''} not labelled"
+        ax.set_title(title, fontsize=8, loc="left",
+                     pad=_LABEL_GAP + max(1, len(lines)) * step + 2)
 
 
 def _hits_in(hits: pd.DataFrame | None, chrom: str, start: int, end: int) -> pd.DataFrame:
