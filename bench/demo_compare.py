@@ -212,9 +212,9 @@ def main() -> None:
     args = parse_args()
     from regfind.evaluate.compare import compare
     from regfind.evaluate.faithfulness_genes import FaithfulnessResult
-    from regfind.inputs.context import resolve_model
     from regfind.inputs.profiles import demo_profile
     from regfind.model.checkpoint import load_model
+    from regfind.model.context import resolve_model
     from regfind.simulate.demo import ensure_demo_data
 
     clock = Clock()

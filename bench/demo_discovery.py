@@ -12,7 +12,7 @@ memelite against all JASPAR CORE vertebrate matrices) from
 A planted motif (the six activators of the causal enhancers, CTCF of the decoys, the four
 promoter motifs) counts as discovered from a score when a pattern's best TOMTOM match has p <
 1e-3 and is that JASPAR matrix, another matrix of the same factor (CTCF MA1930 for MA0139) or
-one similar to it (``regfind.look.motif_clusters.similarity`` >= 0.5, so GATA2 for GATA1 counts).
+one similar to it (``regfind.io.motif_clusters.similarity`` >= 0.5, so GATA2 for GATA1 counts).
 Prints one markdown table: per score, the number of patterns, those with an informative core,
 and per planted motif the pattern that found it.
 
@@ -30,12 +30,12 @@ import numpy as np
 
 import regfind
 from regfind.inputs.build import for_gene
-from regfind.inputs.context import resolve_model
 from regfind.inputs.profiles import demo_profile
-from regfind.look.motif_clusters import similarity
+from regfind.io.motif_clusters import similarity
 from regfind.look.motif_discovery import discover
 from regfind.look.motifs import load_jaspar
 from regfind.model.checkpoint import load_model
+from regfind.model.context import resolve_model
 from regfind.scores.attribution import attribute_inputs
 from regfind.simulate.config import DEMO
 

@@ -12,7 +12,7 @@ dinucleotide shuffles) with :func:`regfind.look.motifs.analyse`:
 
 Prints, per set and background, the rank of each planted activator (by JASPAR base ID, any
 version) and of CTCF, the motif of the decoys: first among all motifs, then among groups of
-similar motifs (:func:`regfind.look.motif_clusters.collapse`: JASPAR holds ~30 AP-1-like matrices,
+similar motifs (:func:`regfind.io.motif_clusters.collapse`: JASPAR holds ~30 AP-1-like matrices,
 which otherwise fill the top of any AP-1-enriched ranking).
 
 Run: ``.venv/bin/python bench/demo_motifs.py`` (about two minutes on 2 cores).
@@ -28,7 +28,7 @@ import pandas as pd
 
 import regfind
 from regfind.inputs.profiles import demo_profile
-from regfind.look.motif_clusters import collapse
+from regfind.io.motif_clusters import collapse
 from regfind.look.motifs import analyse, load_jaspar
 from regfind.simulate import read_elements
 from regfind.simulate.config import DEMO

@@ -29,8 +29,8 @@ import torch
 
 import regfind
 from regfind.evaluate.gating import mask_gating
-from regfind.inputs.context import resolve_model
 from regfind.inputs.profiles import demo_profile
+from regfind.model.context import resolve_model
 
 model_ref = sys.argv[1] if len(sys.argv) > 1 else "demo-soft"
 n_genes = int(sys.argv[2]) if len(sys.argv) > 2 else 10

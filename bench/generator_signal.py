@@ -34,8 +34,8 @@ import torch.nn.functional as F
 
 from regfind.evaluate._prmetrics import average_precision
 from regfind.evaluate.benchmark_synthetic import _elements_by_gene, _labels, _loci
-from regfind.inputs.context import resolve_model
 from regfind.model.checkpoint import load_model
+from regfind.model.context import resolve_model
 from regfind.simulate.demo import ensure_demo_data
 from regfind.train.data import build_sets
 from regfind.train.loop import _loss, _target_scale

@@ -25,8 +25,8 @@ import torch
 
 from regfind.evaluate._prmetrics import average_precision
 from regfind.evaluate.benchmark_synthetic import _elements_by_gene, _labels, _loci
-from regfind.inputs.context import resolve_model
 from regfind.model.checkpoint import load_model
+from regfind.model.context import resolve_model
 from regfind.simulate.demo import ensure_demo_data
 from regfind.train.data import build_sets
 

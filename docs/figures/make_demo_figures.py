@@ -33,7 +33,6 @@ import pandas as pd
 import regfind
 from regfind.evaluate.faithfulness_genes import faithfulness_genes
 from regfind.inputs.build import for_gene
-from regfind.inputs.context import resolve_model
 from regfind.inputs.profiles import demo_profile
 from regfind.intervals.macs3 import run_bdgpeakcall
 from regfind.look.browser import ATTACH_JS, igv_config, igv_js, script_json
@@ -41,6 +40,7 @@ from regfind.look.motif_discovery import discover
 from regfind.look.motifs import analyse, load_jaspar
 from regfind.look.plot import discovered_logos, faithfulness_curves, locus, logos
 from regfind.model.checkpoint import load_model
+from regfind.model.context import resolve_model
 from regfind.scores.attribution import attribute_inputs
 from regfind.simulate import read_elements
 from regfind.simulate.demo import ensure_demo_data

@@ -26,7 +26,6 @@ from regfind._env import package_versions
 from regfind.coords import Locus
 from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.inputs.build import InputStream, ModelInputs, Sources, for_locus
-from regfind.inputs.context import open_run, resolve_model
 from regfind.intervals.caller import NARROWPEAK_COLUMNS
 from regfind.intervals.regions import (
     STAT_COLUMNS,
@@ -36,6 +35,7 @@ from regfind.intervals.regions import (
     gene_cutoff,
 )
 from regfind.io.bed import atomic_write, write_narrowpeak
+from regfind.model.context import open_run, resolve_model
 from regfind.model.inference import GeneMask, run_masks
 
 #: Libraries whose versions every run records (they decide the numbers).
@@ -94,7 +94,7 @@ class CallResult:
 
     def to_track(self, path: str | os.PathLike[str], chrom_sizes: dict[str, int]) -> Path:
         """Write the masks as bigWig (``.bw``) or bedGraph; overlaps take the maximum."""
-        from regfind.io.masktrack import write_mask_track
+        from regfind.calling.masktrack import write_mask_track
 
         return write_mask_track(((m.locus, m.mask) for m in self.masks), path, chrom_sizes)
 
@@ -223,7 +223,7 @@ def _window_reach(crispr: Any, regions: pd.DataFrame, window: int) -> dict[str, 
     """Warn about called genes whose CRISPRi-validated enhancers lie outside their window."""
     import warnings
 
-    from regfind.evaluate.benchmark import benchmark_path, out_of_reach, read_crispr
+    from regfind.io.crispri import benchmark_path, out_of_reach, read_crispr
 
     if crispr is None or regions.empty:
         return {}
@@ -280,7 +280,7 @@ def gene_label(sources: Sources, gene: str) -> str:
 
 
 def resolve_model_path(name: str | os.PathLike[str]) -> Path:
-    """Return a model's local path (kept name of :func:`regfind.inputs.context.resolve_model`)."""
+    """Return a model's local path (kept name of :func:`regfind.model.context.resolve_model`)."""
     return resolve_model(name)
 
 

@@ -64,7 +64,7 @@ def call_to_files(output: Path, cell: str, *, genes: list[str] | None = None,
         What to call: symbols or identifiers, a gene-list file, a BED of loci, or every gene
         of the annotation.
     profile, config, model_path
-        As for :func:`regfind.inputs.context.open_run`.
+        As for :func:`regfind.model.context.open_run`.
     rules : CallRules, optional
         Interval rules (default: the model variant's).
     keep_masks : bool, default False
@@ -103,8 +103,8 @@ def call_to_files(output: Path, cell: str, *, genes: list[str] | None = None,
 
     from regfind.calling.api import call, loci_from_bed
     from regfind.calling.shards import check_resumable, write_manifest
-    from regfind.inputs.context import open_run
     from regfind.intervals.regions import CallRules
+    from regfind.model.context import open_run
 
     rules = rules or CallRules()
     genes = list(genes or [])

@@ -217,7 +217,7 @@ def _report(on_gene: Callable[[str], None], masks: Any) -> Any:
 def _worker_state(cell: str, profile: str | None, config: str | None, model: str
                   ) -> tuple[Any, Any]:
     """Open the inputs and load the model once per worker process."""
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     ctx = open_run(cell, profile=profile, config=config, model=model)
     return ctx.sources, ctx.model

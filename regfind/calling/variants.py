@@ -31,7 +31,6 @@ import pandas as pd
 from regfind.coords import Locus
 from regfind.errors import ConfigError, DataError, RegfindError, RegfindWarning
 from regfind.inputs.build import ModelInputs, Sources, for_locus
-from regfind.inputs.context import open_run
 from regfind.intervals.regions import (
     CallParams,
     CallRules,
@@ -42,6 +41,7 @@ from regfind.intervals.regions import (
 from regfind.io.annotation import Gene
 from regfind.io.genome import one_hot_encode
 from regfind.io.variants import VARIANT_COLUMNS, allele_problem, read_variants
+from regfind.model.context import open_run
 from regfind.model.inference import GeneMask, run_masks
 
 __all__ = ["EFFECT_COLUMNS", "MAX_ALLELE", "variant_effects"]
@@ -91,7 +91,7 @@ def variant_effects(variants: str | os.PathLike[str] | pd.DataFrame, cell: str |
         Score only against these genes (symbols or Ensembl IDs). Default: every annotated gene
         whose window holds the variant's REF allele.
     profile, config, model, sources : optional
-        As for :func:`regfind.call` (:func:`regfind.inputs.context.open_run`).
+        As for :func:`regfind.call` (:func:`regfind.model.context.open_run`).
     cutoff, top_fraction, min_length, max_gap : optional
         Interval rules (:meth:`regfind.intervals.regions.CallParams.default`).
     rules : CallRules, optional

@@ -37,7 +37,7 @@ def gene_names(genes: Any, genes_file: Path | None) -> list[str]:
 
 def _sources_and_model(cell: str, profile: str | None, config: Path | None,
                        model_path: str | None) -> tuple[Any, Any]:
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     ctx = open_run(cell, profile=profile, config=config, model=model_path)
     return ctx.sources, ctx.model
@@ -89,7 +89,7 @@ def run_report(*, genes: list[str], genes_file: Path | None, cell: str, profile:
     sources, model = _sources_and_model(cell, profile, config, model_path)
     motifs: Any = False
     if not no_motifs:
-        from regfind.look.motifs import load_jaspar
+        from regfind.io.jaspar import load_jaspar
 
         motifs = load_jaspar(motif_ids) if motif_ids else True
     report(list(dict.fromkeys(names)), cell, output, sources=sources, model=model,

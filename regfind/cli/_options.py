@@ -1,7 +1,7 @@
 """Option types and option groups shared by the commands.
 
 Each group is declared once: :func:`run_options` (``--cell --profile --config --model
---device``: what :func:`regfind.inputs.context.open_run` opens) and :func:`rule_options` (``-c
+--device``: what :func:`regfind.model.context.open_run` opens) and :func:`rule_options` (``-c
 --top-fraction -l -g``, passed on as one :class:`regfind.intervals.regions.CallRules` named
 ``rules``).
 """

@@ -29,8 +29,8 @@ def synthetic(data: Path | None, model: str | None, split: str, top_fraction: fl
               attributions: bool, as_json: bool) -> None:
     """Base-level AUPRC and region-level precision/recall/F1 per method, and expression."""
     from regfind.evaluate.benchmark_synthetic import run_synthetic
-    from regfind.inputs.context import resolve_model
     from regfind.inputs.profiles import DEMO_MODEL
+    from regfind.model.context import resolve_model
     from regfind.simulate.demo import ensure_demo_data
 
     folder = data if data is not None else ensure_demo_data()

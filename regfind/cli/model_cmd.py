@@ -23,7 +23,7 @@ def info(checkpoint: str, as_json: bool) -> None:
 
     CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
     """
-    from regfind.inputs.context import resolve_model
+    from regfind.model.context import resolve_model
     from regfind.model.describe import describe, short_value
 
     summary = describe(resolve_model(checkpoint))
@@ -48,8 +48,8 @@ def convert(checkpoint: str, output: Path) -> None:
 
     CHECKPOINT is a path, a zoo name or a folder under models/ (as for ``--model``).
     """
-    from regfind.inputs.context import resolve_model
     from regfind.model.checkpoint import load_model, save_model
+    from regfind.model.context import resolve_model
 
     loaded = load_model(resolve_model(checkpoint), device="cpu")
     provenance = {"converted_from": str(checkpoint), **loaded.source}

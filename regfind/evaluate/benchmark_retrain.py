@@ -256,8 +256,8 @@ def retrain_benchmark(data_dir: str | Path, model_dir: str | Path, *, epochs: in
     """
     import json
 
-    from regfind.inputs.context import resolve_model
     from regfind.model.checkpoint import load_model
+    from regfind.model.context import resolve_model
     from regfind.train.data import build_sets
 
     unknown = sorted(set(sets) - set(SETS))

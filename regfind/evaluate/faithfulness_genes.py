@@ -276,7 +276,7 @@ def faithfulness_genes(genes: str | Sequence[str], cell: str | None = None,
     FaithfulnessResult
     """
     from regfind.inputs.build import each_gene
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     genes = [genes] if isinstance(genes, str) else list(genes)
     peak_sets = _read_peak_sets(peaks)

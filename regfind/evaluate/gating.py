@@ -189,7 +189,7 @@ def gating_genes(genes: str | Sequence[str], cell: str | None = None, *,
         No gene could be scored, or a factor outside [0, 1].
     """
     from regfind.inputs.build import each_gene
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     genes = [genes] if isinstance(genes, str) else list(genes)
     _factors(factors)

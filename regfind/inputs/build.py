@@ -169,7 +169,7 @@ def for_gene(gene: str, cell: str | None = None, profile: str | None = None, *,
     if sources is None:
         if cell is None:
             raise ConfigError("for_gene needs a cell type (cell='K562') or sources=")
-        from regfind.inputs.context import profile_for_cell
+        from regfind.inputs.profiles import profile_for_cell
 
         sources = profile_for_cell(cell, profile, config).sources(cell)
     if sources.annotation is None:

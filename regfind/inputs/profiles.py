@@ -32,6 +32,7 @@ files it implies; any of them may still be overridden, cells K562 and GM12878 ar
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from regfind.inputs.sources import Sources
 
 __all__ = ["DEMO", "CellType", "Profile", "config_path", "default_profile", "demo_profile",
-           "get_profile", "load_each_profile", "load_profiles"]
+           "get_profile", "load_each_profile", "load_profiles", "profile_for_cell"]
 
 _GENOME_FILES = ("fasta", "annotation", "blacklist", "chrom_sizes", "gene_names", "geneexp_root")
 _CELL_FILES = ("h3k27ac", "dnase", "hic", "gene_features", "gene_list")
@@ -360,3 +361,51 @@ def _value(body: dict, key: str, default: Any, kind: type, where: str, example: 
         raise ConfigError(f"{where} {key} = {value!r} is not valid; write for example "
                           f"{key} = {example}")
     return value
+
+
+def _available(config: str | os.PathLike[str] | None) -> str:
+    names = []
+    if config_path(config).is_file():
+        for prof in load_each_profile(config)[0].values():
+            names += [f"{c} (profile {prof.name})" for c in prof.cells]
+    if default_profile(None, DEMO, config) == DEMO:
+        names.append(f"{DEMO} (built-in)")
+    return ", ".join(names)
+
+
+def profile_for_cell(cell: str, profile: str | None = None,
+                     config: str | os.PathLike[str] | None = None) -> Profile:
+    """Return the profile a run on ``cell`` uses: the one named, else the one defining the cell.
+
+    Raises
+    ------
+    ConfigError
+        The cell type is in no profile (the message lists the cell types available and how to
+        add one), in several (choose one with ``profile``), or the named profile lacks it.
+    """
+    if profile is None:
+        profile = default_profile(None, cell, config)  # 'demo': the built-in demo (one rule)
+    if profile is not None:
+        prof = get_profile(profile, config)
+        prof.cell(cell)  # raises with the cell types it has
+        return prof
+    path = config_path(config)
+    found, errors = [], {}
+    if path.is_file():
+        profiles, errors = load_each_profile(config)
+        found = [p for p in profiles.values() if any(c.lower() == cell.lower() for c in p.cells)]
+    mention = re.compile(rf"\.cells\.{re.escape(cell)}\b", re.IGNORECASE)
+    bad = [e for e in errors.values() if mention.search(str(e))]
+    if not found and bad:
+        raise bad[0]  # the cell's own profile could not be read: say why
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise ConfigError(f"cell type {cell!r} is in several profiles of {path} "
+                          f"({', '.join(p.name for p in found)}); choose one with --profile")
+    how = (f"add a [profiles.NAME.cells.{cell}] table to {path}" if path.is_file() else
+           f"there is no profiles file at {path}; create one with a "
+           f"[profiles.NAME.cells.{cell}] table")
+    raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To use "
+                      f"{cell}: {how} (docs/inputs.md; `regfind fetch --dry-run {cell}` lists "
+                      "reference data), or pass --config FILE")

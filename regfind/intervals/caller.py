@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from regfind.errors import CoordinateError, DataError, InputError, RegfindWarning
+from regfind.io.columns import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is built: `regfind peaks` needs none
     import pandas as pd
@@ -55,13 +56,6 @@ __all__ = [
     "top_fraction_cutoff",
 ]
 
-#: Columns of the region table, in narrowPeak (BED6+4) order.
-NARROWPEAK_COLUMNS: Final = (
-    "chrom", "start", "end", "name", "score", "strand",
-    "signalValue", "pValue", "qValue", "peak",
-)  # fmt: skip
-#: Columns of a bedGraph-like track table.
-BEDGRAPH_COLUMNS: Final = ("chrom", "start", "end", "value")
 #: Columns of the :func:`cutoff_analysis` table.
 CUTOFF_ANALYSIS_COLUMNS: Final = ("cutoff", "npeaks", "total_bp", "mean_length")
 #: BED score = ``trunc(score_scale * summit value)`` clamped to 0-1000; 1000 maps a mask to 0-1000.

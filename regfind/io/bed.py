@@ -23,9 +23,10 @@ import pandas as pd
 
 from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
-from regfind.intervals.caller import BEDGRAPH_COLUMNS, NARROWPEAK_COLUMNS
 from regfind.io.columns import (
+    BEDGRAPH_COLUMNS,
     HEADER_PREFIXES,
+    NARROWPEAK_COLUMNS,
     read_bedgraph_columns,
     write_narrowpeak_columns,
     write_text,

@@ -24,13 +24,17 @@ from regfind._files import atomic_write
 from regfind.errors import CoordinateError, DataError
 from regfind.io.text import read_text
 
-__all__ = ["HEADER_PREFIXES", "narrowpeak_lines", "read_bedgraph_columns", "sort_order",
-           "trackline_text", "write_narrowpeak_columns", "write_text"]
+__all__ = ["BEDGRAPH_COLUMNS", "HEADER_PREFIXES", "NARROWPEAK_COLUMNS", "narrowpeak_lines",
+           "read_bedgraph_columns", "sort_order", "trackline_text", "write_narrowpeak_columns",
+           "write_text"]
 
 #: Lines skipped at the top of BED-like files.
 HEADER_PREFIXES: Final = ("track", "browser", "#")
-_NARROWPEAK: Final = ("chrom", "start", "end", "name", "score", "strand", "signalValue",
-                      "pValue", "qValue", "peak")
+#: Columns of a region table, in narrowPeak (BED6+4) order.
+NARROWPEAK_COLUMNS: Final = ("chrom", "start", "end", "name", "score", "strand", "signalValue",
+                             "pValue", "qValue", "peak")
+#: Columns of a bedGraph-like track table.
+BEDGRAPH_COLUMNS: Final = ("chrom", "start", "end", "value")
 
 
 def read_bedgraph_columns(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -148,7 +152,7 @@ def narrowpeak_lines(columns: Mapping[str, np.ndarray]) -> str:
     CoordinateError
         A region with ``start < 0`` or ``end <= start``, or a chromosome name with whitespace.
     """
-    missing = [k for k in _NARROWPEAK if k not in columns]
+    missing = [k for k in NARROWPEAK_COLUMNS if k not in columns]
     if missing:
         raise DataError(f"regions lack narrowPeak columns {missing}")
     starts = np.asarray(columns["start"], dtype=np.int64)
@@ -158,7 +162,7 @@ def narrowpeak_lines(columns: Mapping[str, np.ndarray]) -> str:
     if any(len(ch.split()) != 1 for ch in set(np.asarray(columns["chrom"]).astype(str).tolist())):
         raise CoordinateError("chromosome names cannot contain whitespace")
     order = sort_order(columns)
-    c = {k: np.asarray(columns[k])[order] for k in _NARROWPEAK}
+    c = {k: np.asarray(columns[k])[order] for k in NARROWPEAK_COLUMNS}
     score = np.clip(np.round(c["score"].astype(np.float64)), 0, 1000).astype(np.int64)
     rows = zip(c["chrom"].tolist(), c["start"].tolist(), c["end"].tolist(), c["name"].tolist(),
                score.tolist(), c["strand"].tolist(), c["signalValue"].tolist(),

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from regfind.errors import ConfigError, InputError
-from regfind.look.motifs import Motif
+from regfind.io.jaspar import Motif
 
 __all__ = ["DiscoveredMotif", "Discovery", "discover", "hypothetical", "information",
            "match_jaspar", "trim"]
@@ -267,7 +267,7 @@ def discover(onehot: np.ndarray, scores: np.ndarray, *, source: str = "mask",
             ppm, cwm = trim(full, np.asarray(p.contrib_scores, np.float64))
             found.append((f"{sign}_{k}", len(p.seqlets), ppm, cwm, full))
     if pool is None:
-        from regfind.look.motifs import load_jaspar
+        from regfind.io.jaspar import load_jaspar
 
         pool = load_jaspar()
     core = [f for f in found if len(f[2])]

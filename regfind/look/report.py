@@ -80,7 +80,7 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
     -------
     pathlib.Path
     """
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     ctx = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, model = ctx.sources, ctx.model
@@ -144,8 +144,8 @@ def _table(value: Any, sources: Any) -> pd.DataFrame | None:
 def _motifs(result: CallResult, sources: Any, motifs: Any) -> dict[str, Any] | None:
     if motifs is False or motifs is None or result.regions.empty:
         return None
+    from regfind.io.motif_clusters import collapse
     from regfind.look import motifs as m
-    from regfind.look.motif_clusters import collapse
 
     pool = m.load_jaspar() if motifs is True else list(motifs)
     res = m.analyse(result.regions, sources.genome, pool)
@@ -164,9 +164,9 @@ def _discoveries(result: CallResult, sources: Any,
 
     Reads the windows of the first genes, up to :data:`DISCOVERY_BASES` bases in all.
     """
+    from regfind.io.jaspar import load_jaspar
     from regfind.look import plot
     from regfind.look.motif_discovery import discover
-    from regfind.look.motifs import load_jaspar
 
     if len({gm.locus.window for gm in result.masks}) != 1:
         return []

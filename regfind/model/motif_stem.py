@@ -4,7 +4,7 @@
 config.Seq2ExpConfig` ``stem_width``/``stem_channels``) as a scanner of the JASPAR CORE
 vertebrate matrices that pyjaspar ships, instead of random filters:
 
-- the matrices are grouped by similarity (:func:`regfind.look.motif_clusters.collapse`, threshold
+- the matrices are grouped by similarity (:func:`regfind.io.motif_clusters.collapse`, threshold
   0.5, most informative matrix first) and each group's representative is used (206 groups in
   JASPAR 2024);
 - a representative wider than ``WIDTH`` keeps its ``WIDTH`` most informative consecutive
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from regfind.errors import ConfigError
-from regfind.look.motifs import Motif, load_jaspar
+from regfind.io.jaspar import Motif, load_jaspar
 
 __all__ = ["MIN_RELATIVE_SCORE", "jaspar_stem"]
 
@@ -66,7 +66,7 @@ def jaspar_stem(width: int = 15, *, threshold: float = 0.5,
     width : int, default 15
         Filter width in bp (the 90th percentile of JASPAR CORE vertebrate widths).
     threshold : float, default 0.5
-        Similarity at which matrices share a group (:func:`regfind.look.motif_clusters.similarity`).
+        Similarity at which matrices share a group (:func:`regfind.io.motif_clusters.similarity`).
     motifs : list of Motif, optional
         Default: every JASPAR CORE vertebrate matrix pyjaspar ships.
 
@@ -84,7 +84,7 @@ def jaspar_stem(width: int = 15, *, threshold: float = 0.5,
     ConfigError
         ``width`` below 4.
     """
-    from regfind.look.motif_clusters import collapse
+    from regfind.io.motif_clusters import collapse
 
     if width < 4:
         raise ConfigError(f"the JASPAR stem needs filters of at least 4 bp, got {width}")

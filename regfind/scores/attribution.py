@@ -500,7 +500,7 @@ def attribute(gene: str, cell: str | None = None, method: str = "integrated_grad
     """
     check_method(method)
     from regfind.inputs.build import for_gene
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     run = open_run(cell, profile=profile, config=config, model=model, sources=sources)
     sources, net, _ = run.sources, run.model, run.cell

@@ -287,7 +287,7 @@ def test_window_reach_warning(profile, tmp_path):
 def test_plot_and_report_show_the_cutoff_the_regions_were_called_at(profile, tmp_path, variant):
     import re
 
-    from regfind.inputs.context import profile_for_cell
+    from regfind.inputs.profiles import profile_for_cell
     from regfind.look.report import write_report
 
     model = save_tiny_model(tmp_path / variant, variant=variant)

@@ -121,7 +121,7 @@ def test_reference_side_is_regfind_call(effects):
 def _predict(seq: str, inputs, signals, blacklist):
     import torch
 
-    from regfind.inputs.context import open_run
+    from regfind.model.context import open_run
 
     net = open_run("demo").model
     x = one_hot_encode(seq)[None]

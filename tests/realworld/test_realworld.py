@@ -218,8 +218,9 @@ def test_crispri_pairs_spelled_8_match_masks_on_chr8() -> None:
 
     from regfind.coords import Locus
     from regfind.errors import RegfindWarning
-    from regfind.evaluate.benchmark import out_of_reach, score_masks
+    from regfind.evaluate.benchmark import score_masks
     from regfind.intervals.regions import GeneMask
+    from regfind.io.crispri import out_of_reach
 
     loc = Locus.around_tss("chr8", 1000, 10_000, gene="G", window=200)  # [900, 1100)
     mask = np.linspace(0, 1, 200, dtype=np.float32)

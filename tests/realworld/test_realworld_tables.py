@@ -162,7 +162,7 @@ def test_bad_profile_value_names_file_key_and_example(mixed_profiles: Path) -> N
 
 def test_one_bad_profile_does_not_break_the_others(mixed_profiles: Path) -> None:
     from regfind.errors import ConfigError
-    from regfind.inputs.context import profile_for_cell
+    from regfind.inputs.profiles import profile_for_cell
 
     assert profile_for_cell("K562", config=mixed_profiles).name == "good"
     with pytest.raises(ConfigError, match="hic_resolution = '5kb'"):

@@ -15,7 +15,7 @@ from zoo_worker import fetch_worker
 from regfind import zoo
 from regfind.cli import cli
 from regfind.errors import ChecksumError, DataError, DownloadError, OfflineError
-from regfind.inputs.context import resolve_model
+from regfind.model.context import resolve_model
 from regfind.zoo._download import Remote, fetch_file, install_file, read_record, verify_file
 
 DATA = random.Random(8).randbytes(200_000)

@@ -69,7 +69,7 @@ def discovered_logos(discovery: Any, pool: Sequence[Any] | None = None, *, n: in
 
 
 def _jaspar() -> list[Any]:
-    from regfind.look.motifs import load_jaspar
+    from regfind.io.jaspar import load_jaspar
 
     return load_jaspar()
 

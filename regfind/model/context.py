@@ -6,9 +6,9 @@ same arguments mean the same thing everywhere:
 
 - **profile**: the named profile of the profiles file; when none is named, the profile that
   defines the cell type (exactly one must). Cell type ``demo`` means the built-in demo profile
-  (:func:`regfind.inputs.profiles.demo_profile`) unless the profiles file defines a cell of that
-  name,
-  so ``--cell demo`` works on a machine with no profiles file at all.
+  (:func:`regfind.inputs.profiles.demo_profile`) unless the profiles file defines a cell of
+  that name, so ``--cell demo`` works on a machine with no profiles file at all
+  (:func:`regfind.inputs.profiles.profile_for_cell`).
 - **model**: a path (file or folder), a zoo name (``regfind models list``) or the name of a
   folder under ``models/``; :func:`resolve_model` is the one resolver. When none is given, the
   cell type's ``model`` key of the profile, which resolves the same way, relative to the
@@ -18,7 +18,6 @@ same arguments mean the same thing everywhere:
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,9 @@ from typing import TYPE_CHECKING, Any
 from regfind.errors import ConfigError
 
 if TYPE_CHECKING:
-    from regfind.inputs.profiles import Profile
     from regfind.inputs.sources import Sources
 
-__all__ = ["RunContext", "open_run", "profile_for_cell", "resolve_model"]
+__all__ = ["RunContext", "open_run", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -63,63 +61,6 @@ class RunContext:
         """Plain values from which another process re-opens the same run (:func:`open_run`)."""
         return {"cell": self.cell, "profile": self.profile, "config": self.config,
                 "model": str(self.model_path) if self.model_path else None}
-
-
-def _available(config: str | os.PathLike[str] | None) -> str:
-    from regfind.inputs.profiles import DEMO, config_path, default_profile, load_each_profile
-
-    names = []
-    if config_path(config).is_file():
-        for prof in load_each_profile(config)[0].values():
-            names += [f"{c} (profile {prof.name})" for c in prof.cells]
-    if default_profile(None, DEMO, config) == DEMO:
-        names.append(f"{DEMO} (built-in)")
-    return ", ".join(names)
-
-
-def profile_for_cell(cell: str, profile: str | None = None,
-                     config: str | os.PathLike[str] | None = None) -> Profile:
-    """Return the profile a run on ``cell`` uses (see the module docstring).
-
-    Raises
-    ------
-    ConfigError
-        The cell type is in no profile (the message lists the cell types available and how to
-        add one), in several (choose one with ``profile``), or the named profile lacks it.
-    """
-    from regfind.inputs.profiles import (
-        config_path,
-        default_profile,
-        get_profile,
-        load_each_profile,
-    )
-
-    if profile is None:
-        profile = default_profile(None, cell, config)  # 'demo': the built-in demo (one rule)
-    if profile is not None:
-        prof = get_profile(profile, config)
-        prof.cell(cell)  # raises with the cell types it has
-        return prof
-    path = config_path(config)
-    found, errors = [], {}
-    if path.is_file():
-        profiles, errors = load_each_profile(config)
-        found = [p for p in profiles.values() if any(c.lower() == cell.lower() for c in p.cells)]
-    mention = re.compile(rf"\.cells\.{re.escape(cell)}\b", re.IGNORECASE)
-    bad = [e for e in errors.values() if mention.search(str(e))]
-    if not found and bad:
-        raise bad[0]  # the cell's own profile could not be read: say why
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise ConfigError(f"cell type {cell!r} is in several profiles of {path} "
-                          f"({', '.join(p.name for p in found)}); choose one with --profile")
-    how = (f"add a [profiles.NAME.cells.{cell}] table to {path}" if path.is_file() else
-           f"there is no profiles file at {path}; create one with a "
-           f"[profiles.NAME.cells.{cell}] table")
-    raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To use "
-                      f"{cell}: {how} (docs/inputs.md; `regfind fetch --dry-run {cell}` lists "
-                      "reference data), or pass --config FILE")
 
 
 def resolve_model(ref: str | os.PathLike[str], base: str | os.PathLike[str] | None = None
@@ -182,7 +123,7 @@ def open_run(cell: str | None = None, *, profile: str | None = None,
     ConfigError
         No cell type, an unknown cell type or model, or no model for the cell type.
     """
-    from regfind.inputs.profiles import config_path
+    from regfind.inputs.profiles import config_path, profile_for_cell
     from regfind.model.checkpoint import load_model
     from regfind.model.seq2exp import Seq2Exp
 

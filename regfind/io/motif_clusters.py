@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from regfind.errors import ConfigError
-from regfind.look.motifs import Motif
+from regfind.io.jaspar import Motif
 
 __all__ = ["collapse", "similarity"]
 

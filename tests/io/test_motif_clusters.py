@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from regfind.errors import ConfigError
-from regfind.look.motif_clusters import collapse, similarity
-from regfind.look.motifs import Motif, load_jaspar
+from regfind.io.jaspar import Motif, load_jaspar
+from regfind.io.motif_clusters import collapse, similarity
 
 
 @pytest.fixture(scope="module")
