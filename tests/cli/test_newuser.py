@@ -76,3 +76,23 @@ def test_faithfulness_and_compare_with_the_demo_truth(fresh_home: Path, demo_gen
     code, out, err = run_cli(["compare", "r.bed", "--truth", demo_genome / "truth.bed"])
     assert code == 0, err
     assert "truth_precision" in out
+
+
+def test_variants_and_links_on_demo(fresh_home: Path, demo_genome: Path, run_cli) -> None:
+    import pyfaidx
+
+    base = str(pyfaidx.Fasta(str(demo_genome / "genome.fa"))["chr5"][7100:7101]).upper()
+    alt = "A" if base != "A" else "C"
+    Path("v.tsv").write_text(f"chrom\tpos\tref\talt\nchr5\t7101\t{base}\t{alt}\n")
+    code, _, err = run_cli(["variants", "v.tsv", "--cell", "demo", "--gene", GENE,
+                            "-o", "effects.tsv"])
+    assert code == 0, err
+    rows = Path("effects.tsv").read_text().splitlines()
+    assert len(rows) == 2 and "scored" in rows[1]
+    code, _, err = run_cli(["call", "--gene", GENE, "--cell", "demo", "-o", "c.bed"])
+    assert code == 0, err
+    code, _, err = run_cli(["links", "c.bed", "-o", "links.tsv"])
+    assert code == 0, err
+    header, *links = Path("links.tsv").read_text().splitlines()
+    assert header.split("\t")[:3] == ["chr", "start", "end"] and links
+    assert all(line.split("\t")[0] == "chr5" for line in links)
