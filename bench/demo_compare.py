@@ -14,9 +14,8 @@ c. ``macs3 bdgpeakcall`` (the real binary, ``regfind.intervals.macs3.run_bdgpeak
 d. ``regfind.evaluate.compare.compare`` of the four sets, truth = ``truth.bed`` (the planted causal
    enhancers) of those genes, windows = the on-chromosome gene windows;
 e. deletion/insertion curves (``regfind.evaluate.faithfulness``) of mask, saliency, input x
-gradient,
-   MACS3 (peak score = signalValue, outside peaks last) and a seeded random ranking, on the
-   same genes, reusing the scores of a-c.
+   gradient, MACS3 (peak score = signalValue, outside peaks last) and a seeded random ranking, on
+   the same genes, reusing the scores of a-c.
 
 Prints plain tables and the time of each step. Run: ``.venv/bin/python bench/demo_compare.py
 [--genes 40] [--json out.json] [--out DIR]``.

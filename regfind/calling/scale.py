@@ -4,8 +4,8 @@ The driver splits the genes still to do into chunks and maps a task over them. E
 process loads the model and opens the input files once (:func:`_worker_state` is cached per
 process) and stores every finished gene in the shared work directory in
 :class:`regfind.calling.api.GeneStore`'s format, atomically. When all chunks are done the driver
-merges the directory (:func:`regfind.calling.shards.merge`) into the result a single-process run
-gives.
+merges the directory (:func:`regfind.calling.shards.merge`) into the result a single-process
+run gives.
 
 Failures: a worker that dies has its running chunk rescheduled on another worker by the Dask
 scheduler (up to ``distributed.scheduler.allowed-failures`` times); genes it had stored are
@@ -45,9 +45,8 @@ class WorkerSpec:
     workdir : str
         Shared directory the per-gene results go to.
     rules : CallRules
-        The interval rules of the run (:class:`regfind.intervals.regions.CallRules`), built once
-        where
-        the run started; sent to the workers as a plain dict.
+        The interval rules of the run (:class:`regfind.intervals.regions.CallRules`), built
+        once where the run started; sent to the workers as a plain dict.
     batch_size : int
     device : str or None
         ``cuda`` picks ``cuda:<worker number % GPUs>`` on a multi-GPU machine.

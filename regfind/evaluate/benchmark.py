@@ -16,10 +16,10 @@ Conventions (those of CRISPR_comparison, see ``docs/compare.md``):
   covered bases, or ``max``); a pair with no covered base gets ``fill`` (0) and counts as not
   scored;
 - a predictions file in the ENCODE-rE2G / ABC format
-  (:func:`regfind.calling.links.read_predictions`,
-  e.g. ``regfind links`` output) scores a pair by its predictions for the pair's gene that
-  overlap the element (``max`` or ``mean`` of their ``Score``, as ``aggregate`` says); a pair
-  no prediction overlaps gets ``fill`` and counts as not scored;
+  (:func:`regfind.calling.links.read_predictions`, e.g. ``regfind links`` output) scores a pair by
+  its predictions for the pair's gene that overlap the element (``max`` or ``mean`` of their
+  ``Score``, as ``aggregate`` says); a pair no prediction overlaps gets ``fill`` and counts as not
+  scored;
 - built-in baselines: ``distance`` (``1 / distance``), ``dnase`` (the file's ``DHS.RPM``, K562
   DNase-seq reads per million over the element) and ``h3k27ac`` (``H3K27ac.RPM``).
 """

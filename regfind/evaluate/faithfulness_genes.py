@@ -13,9 +13,8 @@ attribution names   :func:`regfind.scores.attribution.attribute_inputs` with its
                     (``saliency``, ``input_x_gradient``, ``integrated_gradients``, ``ism``)
 ``random``          uniform random numbers, seeded: the null reference
 peaks ``NAME``      any BED/narrowPeak/broadPeak (:func:`regfind.intervals.macs3.read_peaks`):
-inside a
-                    peak the peak's ``signalValue`` (column 7) when the file has it, else its
-                    ``score`` (column 5), else 1; overlapping peaks take the maximum. Bases
+                    inside a peak the peak's ``signalValue`` (column 7) when the file has it, else
+                    its ``score`` (column 5), else 1; overlapping peaks take the maximum. Bases
                     outside every peak have no score (NaN): they rank after every peak base,
                     in seeded random order
 ==================  ==========================================================================

@@ -101,9 +101,8 @@ def write_report(result: CallResult, sources: Any, output: str | os.PathLike[str
                  image_format: str = "png", title: str | None = None) -> Path:
     """Write the HTML report of an existing :class:`~regfind.calling.api.CallResult`.
 
-    ``sources`` (:class:`regfind.inputs.build.Sources`) supplies the genome, tracks and annotation
-    of
-    the windows. Other parameters as in :func:`report`.
+    ``sources`` (:class:`regfind.inputs.build.Sources`) supplies the genome, tracks and
+    annotation of the windows. Other parameters as in :func:`report`.
     """
     import jinja2
 

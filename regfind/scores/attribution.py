@@ -443,9 +443,8 @@ def _nan_off_chromosome(scores: np.ndarray, locus: Locus) -> np.ndarray:
 def call_scores(scores: np.ndarray, locus: Locus, params: CallParams) -> pd.DataFrame:
     """Call regions on a per-base score with the rules of ``regfind call``.
 
-    The same caller, cutoff modes and flags (:class:`~regfind.intervals.regions.CallParams`) as the
-    mask;
-    the BED score maps the window's largest finite score to 1000.
+    The same caller, cutoff modes and flags (:class:`~regfind.intervals.regions.CallParams`) as
+    the mask; the BED score maps the window's largest finite score to 1000.
 
     Parameters
     ----------

@@ -1,12 +1,12 @@
 """Write the data profile of fetched files into the profiles file (a managed block).
 
 regfind owns one block per genome in the profiles file
-(:func:`regfind.inputs.profiles.config_path`),
-between marker comments; the rest of the file, comments included, is left as it is. The block
-is rebuilt from what is in the cache: the genome files and every registry cell type whose
-required files (H3K27ac and DNase bigWigs) are present, so fetching K562 then GM12878 gives
-one profile with both. A ``[profiles.<genome>]`` table the user wrote outside the block is never
-overwritten: that is a :class:`ConfigError` that prints the block to paste by hand.
+(:func:`regfind.inputs.profiles.config_path`), between marker comments; the rest of the file,
+comments included, is left as it is. The block is rebuilt from what is in the cache: the genome
+files and every registry cell type whose required files (H3K27ac and DNase bigWigs) are present, so
+fetching K562 then GM12878 gives one profile with both. A ``[profiles.<genome>]`` table the user
+wrote outside the block is never overwritten: that is a :class:`ConfigError` that prints the block
+to paste by hand.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Figures: locus view, sequence logos, discovered motifs, comparison plots (matplotlib, no pyplot).
 
 Every function takes plain inputs (arrays, DataFrames, :class:`~regfind.model.inference.GeneMask`)
-and
-returns a :class:`matplotlib.figure.Figure`; :func:`save` writes PNG, SVG or PDF atomically. See
-``docs/look.md``.
+and returns a :class:`matplotlib.figure.Figure`; :func:`save` writes PNG, SVG or PDF atomically.
+See ``docs/look.md``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The locus view: the mask with its credible band, the tracks, intervals and the gene model.
 
 Every panel shares one genome-coordinate axis. Over a long range values are binned so that a
-200 kb window draws in well under a second (:data:`regfind.look.plot._base.MAX_BINS` bins, i.e. 200
-bp
-bins over 200 kb; ``bin_size`` overrides):
+200 kb window draws in well under a second (:data:`regfind.look.plot._base.MAX_BINS` bins,
+i.e. 200 bp bins over 200 kb; ``bin_size`` overrides):
 
 - Beta mask: the line is the **maximum** of the per-base Beta mean in each bin (narrow elements
   stay visible); the band is the 5-95% credible interval of the Beta at that same base
