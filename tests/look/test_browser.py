@@ -11,29 +11,11 @@ import subprocess
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
-from call_data import tiny_profile
 
-from regfind.calling.api import call
-from regfind.inputs.profiles import get_profile
 from regfind.look.browser import igv_config, igv_js, script_json
 
 _CONFIG = re.compile(r'<script type="application/json" class="igv-config" '
                      r'data-target="([^"]+)">(.*?)</script>', re.S)
-
-
-@pytest.fixture(scope="module")
-def profile(tmp_path_factory):
-    return tiny_profile(tmp_path_factory, "browser")
-
-
-@pytest.fixture(scope="module")
-def sources(profile):
-    return get_profile(None, profile).sources("demo")
-
-
-@pytest.fixture(scope="module")
-def result(profile):
-    return call(["GENE1", "GENE4"], "demo", config=profile, top_fraction=0.2)
 
 
 @pytest.fixture(scope="module")

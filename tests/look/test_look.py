@@ -10,31 +10,13 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from call_data import tiny_profile
 
-from regfind.calling.api import call
 from regfind.cli import main
 from regfind.errors import ConfigError, CoordinateError, InputError
-from regfind.inputs.profiles import get_profile
 from regfind.intervals.caller import cutoff_analysis
 from regfind.look import motifs as M
 from regfind.look import plot
 from regfind.look.plot._base import bin_argmax, binned
-
-
-@pytest.fixture(scope="module")
-def profile(tmp_path_factory):
-    return tiny_profile(tmp_path_factory, "look")
-
-
-@pytest.fixture(scope="module")
-def sources(profile):
-    return get_profile(None, profile).sources("demo")
-
-
-@pytest.fixture(scope="module")
-def result(profile):
-    return call(["GENE1", "GENE4"], "demo", config=profile, top_fraction=0.2)
 
 
 @pytest.fixture(scope="module")
