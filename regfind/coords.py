@@ -4,8 +4,8 @@ Convention (see ``docs/conventions.md``, "Windows and loci"): every coordinate i
 **0-based, half-open** ``[start, end)``, on the + strand of the reference, whatever the gene's
 strand. The model window of a gene is ``[tss - window // 2, tss - window // 2 + window)``; with
 the default ``window = 200_000`` that is ``[tss - 100_000, tss + 100_000)`` and the TSS sits at
-window index ``window // 2 = 100_000`` (spec 4.3). Window index ``i`` is genome position
-``start + i``.
+window index ``window // 2 = 100_000`` (``docs/official-model.md``, "Window and coordinates").
+Window index ``i`` is genome position ``start + i``.
 
 Near a chromosome end the window runs off the chromosome: ``start`` may be negative and ``end``
 may exceed the chromosome length. Readers then read the *clipped span*
@@ -27,9 +27,10 @@ from regfind.errors import CoordinateError
 
 __all__ = ["DEFAULT_WINDOW", "Locus", "PROMOTER_HALF_WIDTH", "parse_region"]
 
-#: Length of the Seq2Exp input window in bp (spec 4.3, ``seq_range``).
+#: Length of the Seq2Exp input window in bp (``seq_range``; docs/conventions.md, "Model windows").
 DEFAULT_WINDOW = 200_000
-#: Half width of the promoter slice the model pools and forces into the mask (spec 4.3).
+#: Half width of the promoter slice the model pools and forces into the mask
+#: (docs/conventions.md, "Model windows").
 PROMOTER_HALF_WIDTH = 1_000
 
 _STRANDS = ("+", "-", ".")

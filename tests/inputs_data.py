@@ -154,7 +154,7 @@ def write_geneexp_hic(folder: Path, vectors: dict[str, np.ndarray]) -> Path:
     return folder
 
 
-# -- a replica of the GeneExp dataset layout (spec 4.1) ----------------------------------------
+# -- a replica of the GeneExp dataset layout (docs/inputs.md, "The official GeneExp dataset") --
 
 GENEEXP_GENES = [  # ENSID, symbol, chrom, tss, strand, H3K27ac.RPM.TSS1Kb, DHS.RPM.TSS1Kb
     ("ENSG00000000101", "MIDG", "chr1", 500, "+", 4.0, 9.0),

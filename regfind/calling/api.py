@@ -169,8 +169,8 @@ def call(gene: str | Sequence[str] | None = None, cell: str | None = None, *,
     predict : bool, default False
         Also run the predictor and report the predicted expression (``pred`` column).
     precision : {'fp32', 'bf16-official'}, default 'fp32'
-        'bf16-official' reproduces the official run's bf16 numerics (spec 2.6; see
-        :func:`regfind.model.inference.run_masks`).
+        'bf16-official' reproduces the official run's bf16 numerics (docs/official-model.md,
+        "Numerics of the official run (bf16)"; see :func:`regfind.model.inference.run_masks`).
     keep_masks : bool, default True
         Keep every gene's mask in the result (memory: 12 bytes per base per gene).
     workdir : path-like, optional

@@ -3,7 +3,7 @@
 :func:`for_gene` goes from a gene name (and a cell type of a data profile) to
 :class:`ModelInputs`; :func:`for_locus` does the same for a ready :class:`~regfind.coords.Locus`;
 :class:`InputStream` streams many genes in batches with bounded memory and records the genes it
-skipped and why. Everything follows the official data pipeline (spec section 4); see
+skipped and why. Everything follows the official data pipeline (docs/official-model.md); see
 ``docs/inputs.md``.
 """
 

@@ -121,8 +121,9 @@ class CallParams:
                 max_gap: int | None = None) -> CallParams:
         """Defaults per model variant, overridden by the given values.
 
-        Soft masks are relative weights (about 0.36 where nothing is selected, spec 1.8), so the
-        soft default keeps each window's top 10% of bases, the fraction the paper retrains on.
+        Soft masks are relative weights (about 0.36 where nothing is selected;
+        docs/official-model.md, "Test-time mask"), so the soft default keeps each window's top
+        10% of bases, the fraction the paper retrains on.
         Hard masks are 0/1: the default cutoff 0.5 keeps exactly the bases the model kept.
         """
         if cutoff is not None and top_fraction is not None:

@@ -3,7 +3,7 @@
 The official pipeline sliced per-chromosome boolean arrays built from ENCODE's
 ``hg38-blacklist.bed.gz`` (v1; v2 accepted) — about 3 GB once loaded. regfind keeps the BED
 intervals instead (merged, sorted, per chromosome) and paints only the window: same mask,
-kilobytes of memory. Positions off the chromosome are False (spec 4.6).
+kilobytes of memory. Positions off the chromosome are False (docs/official-model.md, "Blacklist").
 
 The GeneExp dataset's own ``hg38_blacklist_dict_v1.pkl`` (a pickle of those bool arrays) is
 accepted too: a path ending in ``.pkl`` is read by :func:`regfind.io.boolpickle.read_bool_pickle`,

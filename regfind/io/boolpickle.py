@@ -1,10 +1,10 @@
 """Read the GeneExp mask pickles (dict chrom → numpy bool array) without running their code.
 
 The GeneExp dataset ships its blacklist and include list as Python pickles of
-``{chrom: numpy.ndarray(bool, chromosome length)}`` (spec 4.1). Unpickling runs whatever
-callables a pickle names, so regfind never calls :func:`pickle.load` on them. Its
-:class:`_MaskUnpickler` resolves only the globals a pickled 1-D bool array needs, and even those
-to regfind's own stand-ins, not to numpy:
+``{chrom: numpy.ndarray(bool, chromosome length)}`` (docs/official-model.md, "Blacklist").
+Unpickling runs whatever callables a pickle names, so regfind never calls :func:`pickle.load`
+on them. Its :class:`_MaskUnpickler` resolves only the globals a pickled 1-D bool array needs,
+and even those to regfind's own stand-ins, not to numpy:
 
 =================================================  ==========================================
 global named by the pickle                         stand-in

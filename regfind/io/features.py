@@ -1,4 +1,6 @@
-"""The 9 gene features (``rna_feat``) of spec 4.8: from a table, or computed approximately.
+"""The 9 gene features (``rna_feat``): from a table, or computed approximately.
+
+See docs/inputs.md, "Gene features".
 
 Order: ``UTR5LEN_log10zscore, CDSLEN_log10zscore, INTRONLEN_log10zscore,
 UTR3LEN_log10zscore, UTR5GC, CDSGC, UTR3GC, ORFEXONDENSITY, PromoterActivity``.

@@ -1,7 +1,7 @@
 """The official GeneExp dataset folder (HuggingFace ``xingyusu/GeneExp``) as a data profile.
 
 A profile with ``geneexp_root = "/path/GeneExp"`` reads the files the official loader reads
-(spec 4.1), relative to that root:
+(docs/inputs.md, "The official GeneExp dataset"), relative to that root:
 
 ================  ==============================================================================
 genome            ``hg38/hg38.ml.fa``; lengths checked against ``chr_length.json``
@@ -37,7 +37,8 @@ _PEI = "promo_enhan_inter"
 _XPRESSO = f"{_PEI}/GM12878_K562_18377_gene_expr_fromXpresso.csv"
 _SPLIT = f"{_PEI}/leave_chrom_out_crossvalidation_split_18377genes.csv"
 
-#: Per cell: ABC run folder (holds the GeneList), H3K27ac and DNase bigWig names (spec 4.1).
+#: Per cell: ABC run folder (holds the GeneList), H3K27ac and DNase bigWig names
+#: (docs/inputs.md, "The official GeneExp dataset").
 CELLS: dict[str, tuple[str, str, str]] = {
     "K562": ("K562_DNase_ENCFF257HEE_hic_4DNFITUOMFUQ_1MB_ABC_nominated/"
              "DNase_ENCFF257HEE_Neighborhoods", "ENCFF465GBD.bigWig", "ENCFF414OGC.bigWig"),

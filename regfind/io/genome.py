@@ -4,7 +4,8 @@ The FASTA may be plain or bgzip-compressed (``.fa.gz`` written by ``bgzip``; pla
 be indexed). pyfaidx builds a missing ``.fai`` (and ``.gzi``) next to the file on first open.
 Sequences are upper-cased; A, C, G, T become one-hot rows and every other character (N and the
 IUPAC ambiguity codes R, Y, K, M, S, W, B, D, H, V) an all-zero row, which is what the official
-encoder gives for N (spec 4.4). Window positions off the chromosome are padded with N.
+encoder gives for N (docs/official-model.md, "DNA encoding"). Window positions off the
+chromosome are padded with N.
 """
 
 from __future__ import annotations

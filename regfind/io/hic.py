@@ -1,7 +1,8 @@
 """Hi-C contact of every base of a window with the TSS (third signal channel).
 
 The model's third signal is ``log10(contact + 1)`` where ``contact[i]`` is the contact between
-the Hi-C bin of window base ``i`` and the bin of the TSS (spec 4.5). Three sources:
+the Hi-C bin of window base ``i`` and the bin of the TSS (docs/official-model.md, "Signals").
+Three sources:
 
 :class:`ContactMapHiC`
     A ``.cool``, ``.mcool`` or ``.hic`` file read with ``hictkpy`` (one library for all three;
@@ -15,9 +16,10 @@ the Hi-C bin of window base ``i`` and the bin of the TSS (spec 4.5). Three sourc
 :class:`GeneExpHiC`
     The official per-TSS vectors ``HiC/{cell}/hic_feat_{chrom}.h5`` (key ``'{chrom}_{tss}'``,
     length 200 000, already zero-padded). By default regfind reproduces the official loader's
-    double padding at chromosome ends (spec 4.5): it pads the stored vector again by the window's
-    left/right padding and takes the centre crop, which shifts the track by ceil(P/2) bases to
-    the right (left padding P) or floor(R/2) bases to the left (right padding R).
+    double padding at chromosome ends (docs/official-model.md, "Signals"): it pads the stored
+    vector again by the window's left/right padding and takes the centre crop, which shifts the
+    track by ceil(P/2) bases to the right (left padding P) or floor(R/2) bases to the left
+    (right padding R).
 :class:`PowerLawHiC`
     ABC's fallback when no Hi-C is available: ``exp(scale - gamma * ln(max(d, 5000) + 1))`` with
     ``d = |position - tss|``, ``gamma = 0.87`` and ``scale = -4.80 + 11.63 * gamma``.
@@ -226,8 +228,8 @@ class GeneExpHiC:
     folder : str or Path
         ``DATA_ROOT/promo_enhan_inter/HiC/{cell}``.
     official_shift : bool, default True
-        Reproduce the official double padding at chromosome ends (spec 4.5). Turn off to get
-        the stored vector unshifted (correctly aligned).
+        Reproduce the official double padding at chromosome ends (docs/official-model.md,
+        "Signals"). Turn off to get the stored vector unshifted (correctly aligned).
     """
 
     name = "geneexp"

@@ -1,8 +1,8 @@
 """bigWig signal tracks (H3K27ac, DNase) via pyBigWig.
 
 Values are returned **raw**: no log, scaling or clipping, because the model was trained on the
-raw track values (spec 4.5). Bases without data (gaps, NaN) become 0.0, and window positions off
-the chromosome are padded with 0.0, as the official loader does.
+raw track values (docs/official-model.md, "Signals"). Bases without data (gaps, NaN) become
+0.0, and window positions off the chromosome are padded with 0.0, as the official loader does.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The official run's mixed precision (spec 2.6), as explicit casts around autocast.
+"""The official run's mixed precision, as explicit casts around autocast.
+
+What the official run computes in bf16 and in fp32: docs/official-model.md, "Numerics of the
+official run (bf16)".
 
 Under ``torch.autocast(..., dtype=torch.bfloat16)`` every ``nn.Linear`` already gives bf16;
 what autocast alone gets wrong is everything the official CUDA kernels keep in fp32. The

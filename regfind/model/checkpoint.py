@@ -2,10 +2,11 @@
 
 Two formats are read by :func:`load_model`:
 
-- **Official Lightning checkpoints** (``.ckpt``, spec section 3): unpickled with
-  ``torch.load(weights_only=True)`` and an explicit allow-list of the OmegaConf classes that
-  hold the hyper-parameters. Anything else in the pickle (a callable, a module, an unknown
-  class) is refused with :class:`~regfind.errors.UnsafeCheckpointError` before it is built.
+- **Official Lightning checkpoints** (``.ckpt``; docs/model.md, "Loading checkpoints"):
+  unpickled with ``torch.load(weights_only=True)`` and an explicit allow-list of the OmegaConf
+  classes that hold the hyper-parameters. Anything else in the pickle (a callable, a module, an
+  unknown class) is refused with :class:`~regfind.errors.UnsafeCheckpointError` before it is
+  built.
   Only the ``model.config`` subtree of the hyper-parameters is resolved, inside a fresh tree
   that holds nothing but it and ``dataset``; interpolations that call resolvers (such as the
   stored ``train.gpu_mem``, which runs a shell command) are rejected, never evaluated.

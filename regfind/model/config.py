@@ -66,7 +66,8 @@ class Seq2ExpConfig:
     center_len : int
         Promoter length at the window centre that is forced into the mask and mean-pooled.
     prior_scale_factor, beta_min, z_scale : float
-        Constants of the signal priors and the combined Beta (spec section 1.6-1.7).
+        Constants of the signal priors and the combined Beta
+        (docs/official-model.md, "Mask distribution").
     prior_beta, prior_weight : tuple of 3 float
         Per-signal prior beta and mixing weight (H3K27ac, DNase, Hi-C).
     sample_threshold : float
@@ -172,7 +173,9 @@ class Seq2ExpConfig:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def preset(cls, variant: Variant, **overrides: Any) -> Seq2ExpConfig:
-        """Return the published Seq2Exp-soft or Seq2Exp-hard configuration (spec 1.1).
+        """Return the published Seq2Exp-soft or Seq2Exp-hard configuration.
+
+        The values are listed in docs/official-model.md, "Published configurations".
 
         Parameters
         ----------

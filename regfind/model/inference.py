@@ -89,10 +89,11 @@ def run_masks(model: Seq2Exp, batches: Iterable[ModelInputs], *,
         Batches built ahead in a background thread (0: none, build in this thread).
         Default: 2 on CUDA, 0 on CPU (where the model uses every core anyway).
     precision : {'fp32', 'bf16-official'}
-        ``bf16-official`` reproduces the official run's numerics (spec 2.6: bf16 autocast for
-        the linear layers, fp32 conv, scan, norms and Beta; see ``docs/scale.md``). Meant for
-        CUDA, where the official checkpoints were trained; on CPU it runs too (slower than
-        fp32: CPU bf16 matmuls and no fused kernels), e.g. to check a result.
+        ``bf16-official`` reproduces the official run's numerics (bf16 autocast for the linear
+        layers, fp32 conv, scan, norms and Beta; docs/official-model.md, "Numerics of the
+        official run (bf16)", and ``docs/scale.md``). Meant for CUDA, where the official
+        checkpoints were trained; on CPU it runs too (slower than fp32: CPU bf16 matmuls and no
+        fused kernels), e.g. to check a result.
 
     Yields
     ------

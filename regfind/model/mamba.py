@@ -1,4 +1,4 @@
-"""The Caduceus / BiMamba backbone in pure PyTorch (spec section 2).
+"""The Caduceus / BiMamba backbone in pure PyTorch (docs/official-model.md, "Backbone").
 
 Parameter names and shapes follow the official modules exactly, so an official state_dict
 (prefix ``model.`` stripped) loads strictly into :class:`Caduceus`:
@@ -8,8 +8,9 @@ conv1d.bias, x_proj.weight, dt_proj.weight, dt_proj.bias, out_proj.weight}``,
 ``backbone.layers.{l}.norm.weight`` and ``backbone.norm_f.weight``.
 
 All tensors are [B, L, C] (batch, sequence, channels), float32. Under bf16 autocast the
-modules follow the official run's numerics (spec 2.6, :mod:`regfind.model._amp`): scan, conv
-and norms in fp32, their outputs stored in bf16 where the official kernels store them so.
+modules follow the official run's numerics (:mod:`regfind.model._amp`; docs/official-model.md,
+"Numerics of the official run (bf16)"): scan, conv and norms in fp32, their outputs stored in
+bf16 where the official kernels store them so.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ class Mamba(nn.Module):
 
         Conv, step-size bias + softplus and the scan run in fp32 even under autocast; the
         conv output ``u`` and the gated scan output are stored in autocast's dtype, as the
-        official kernels store them (spec 2.6).
+        official kernels store them (docs/official-model.md, "Numerics of the official run
+        (bf16)").
         """
         length = x.shape[1]
         store = _amp.storage_dtype(x)

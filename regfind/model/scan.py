@@ -1,6 +1,6 @@
 """The selective scan of the Mamba mixer, without mamba_ssm's CUDA kernels.
 
-For every batch element, channel ``d`` and state index ``n`` (spec section 2.4)::
+For every batch element, channel ``d`` and state index ``n`` (docs/official-model.md, "Backbone")::
 
     h_t[d, n] = exp(delta_t[d] * A[d, n]) * h_{t-1}[d, n] + delta_t[d] * B_t[n] * u_t[d]
     y_t[d]    = sum_n C_t[n] * h_t[d, n] + D[d] * u_t[d]

@@ -1,6 +1,6 @@
 """The Seq2Exp network (the official ``BiMambaMIRNP``), both published variants.
 
-Call contract (spec sections 1.2-1.9)::
+Call contract (docs/conventions.md, "Tensors"; docs/model.md, "The call contract")::
 
     model(seqs, signals, rna_feat, blacklist=None) -> Seq2ExpOutput(pred, mask, alpha, beta)
 
@@ -9,7 +9,7 @@ name       shape        dtype    content
 =========  ===========  =======  ===========================================================
 seqs       [B, L, 4]    float32  one-hot A, C, G, T (N and padding: all zeros)
 signals    [B, L, 3]    float32  H3K27ac, DNase, log10(Hi-C + 1), raw (not normalised)
-rna_feat   [B, 9]       float32  gene features (spec 4.8)
+rna_feat   [B, 9]       float32  gene features (docs/inputs.md)
 blacklist  [B, L]       bool     bases forced out of the mask (or None)
 pred       [B]          float32  predicted log10(CAGE + 1)
 mask       [B, L]       float32  test-time mask after the blacklist (0) and promoter (1) rules
@@ -159,7 +159,10 @@ class Seq2Exp(nn.Module):
     # ------------------------------------------------------------------ steps
     def _embed(self, seqs: torch.Tensor, signals: torch.Tensor
                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Predictor input ``E_seq + E_sig`` and generator input (spec 1.4), [B, L, d_model]."""
+        """Predictor input ``E_seq + E_sig`` and generator input, [B, L, d_model].
+
+        See docs/model.md, "What the forward pass computes", steps 1-2.
+        """
         e_seq = self.seq_input_layer(seqs)
         if self.config.stem_width:
             motifs = F.relu(self.seq_stem(seqs.transpose(1, 2))).transpose(1, 2)
@@ -187,9 +190,14 @@ class Seq2Exp(nn.Module):
 
     def _combined_beta(self, logits: torch.Tensor, signals: torch.Tensor
                        ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Posterior Beta from the logits plus the weighted signal priors (spec 1.5-1.7)."""
+        """Posterior Beta from the logits plus the weighted signal priors.
+
+        See docs/official-model.md, "Mask distribution".
+        """
         cfg = self.config
-        with _amp.fp32(logits):  # softplus and the priors are fp32 under autocast (spec 2.6)
+        # softplus and the priors are fp32 under autocast
+        # (docs/official-model.md, "Numerics of the official run (bf16)")
+        with _amp.fp32(logits):
             logits = _amp.wide(logits)
             alpha_post = F.softplus(logits[..., 1]) + cfg.beta_min + _EPS
             beta_post = F.softplus(logits[..., 0]) + cfg.beta_min + _EPS
@@ -260,7 +268,10 @@ class Seq2Exp(nn.Module):
 
     def _pooled_compacted(self, x_enc: torch.Tensor, mask: torch.Tensor, prom: slice
                           ) -> torch.Tensor:
-        """Hard variant: encode the kept bases only, in genomic order, right-padded (spec 1.9)."""
+        """Hard variant: encode the kept bases only, in genomic order, right-padded.
+
+        See docs/official-model.md, "Predictor input and head".
+        """
         kept = mask >= 0.5
         counts = kept.sum(dim=1)
         rank = torch.cumsum(kept, dim=1) - 1          # compacted index of each kept base

@@ -10,7 +10,7 @@ half-open except the GTF, which is 1-based closed by definition):
 ``h3k27ac.bw``         H3K27ac fold change (bigWig, ``bin_size`` steps)
 ``dnase.bw``           DNase fold change (bigWig)
 ``blacklist.bed``      artefact regions (BED3)
-``gene_features.csv``  the 9 gene features (``ENSID`` + spec 4.8 columns)
+``gene_features.csv``  the 9 gene features (``ENSID`` + the columns of docs/inputs.md)
 ``expression.tsv``     per gene: ID, name, chrom, TSS, strand, split, log10(CAGE + 1), CAGE
 ``truth.bed``          causal enhancers: BED6 + gene_id, effect (log10), strength, sites
 ``noncausal.bed``      decoys and closed motif sites: BED6 + gene_id, class, sites

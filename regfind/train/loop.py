@@ -1,9 +1,11 @@
 """Train Seq2Exp on any data profile (``regfind train``).
 
-Objective (paper, spec 1.11): ``SmoothL1(pred, log10 expression) + kl_weight * KL`` where KL
-is the mean over bases of KL(combined Beta || marginal Beta), the mask being drawn with
-``rsample`` in training. AdamW, linear warm-up then cosine decay, gradient-norm clipping,
-checkpoint selection on the validation MSE (spec 5.1), a tqdm progress bar with the losses.
+Objective (docs/official-model.md, "Training objective"):
+``SmoothL1(pred, log10 expression) + kl_weight * KL`` where KL is the mean over bases of
+KL(combined Beta || marginal Beta), the mask being drawn with ``rsample`` in training. AdamW,
+linear warm-up then cosine decay, gradient-norm clipping, checkpoint selection on the
+validation MSE (docs/official-model.md, "Genes, split and metrics"), a tqdm progress bar with
+the losses.
 
 Output folder:
 
@@ -193,7 +195,8 @@ def _schedule(total: int, warmup: int, start: int = 0):  # noqa: ANN202
 def evaluate(model: Any, data: Any, batch_size: int = 8, device: Any = "cpu") -> dict[str, float]:
     """Return MSE, MAE and Pearson r of the model's predictions on a :class:`GeneSet`.
 
-    Metrics are computed once over all genes (spec 5.1), with the test-time mask.
+    Metrics are computed once over all genes, with the test-time mask, as the official
+    evaluation does (docs/official-model.md, "Genes, split and metrics").
     """
     import torch
 

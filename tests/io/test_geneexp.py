@@ -42,7 +42,11 @@ def cfg(root):
 
 
 def official(root, ensid):
-    """The official loader's tensors for one gene (spec 4.3-4.8), written independently."""
+    """The official loader's tensors for one gene, written independently.
+
+    What it reads and computes: docs/official-model.md, "Window and coordinates" to "Gene
+    features".
+    """
     genes = {g[0]: g for g in GENEEXP_GENES}
     _, _, chrom, tss, _, k27_rpm, dhs_rpm = genes[ensid]
     length = json.loads((root / "chr_length.json").read_text())["hg38"][chrom]

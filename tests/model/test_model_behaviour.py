@@ -48,7 +48,10 @@ def test_mask_rules(variant):
 
 
 def test_soft_closed_form_at_neutral_logits():
-    """Spec 1.8: with zero signals and zero logits the soft mask is about 0.363."""
+    """With zero signals and zero logits the soft mask is about 0.363.
+
+    See docs/official-model.md, "Test-time mask".
+    """
     model = _model("soft")
     with torch.no_grad():
         for p in model.mask_output.parameters():

@@ -1,4 +1,4 @@
-"""bf16-official numerics (spec 2.6) against the official fixtures and step by step.
+"""bf16-official numerics against the official fixtures and step by step.
 
 Under bf16 autocast the model must round exactly where the official run rounds: every Linear
 output in bf16; the causal conv, the step-size softplus, the selective scan, RMSNorm, the
@@ -28,7 +28,8 @@ def _run(official_dir, variant, amp):
 @pytest.mark.parametrize("variant", ["soft", "hard"])
 def test_bf16_close_to_official_fp32_and_quantised(official_dir, variant):
     out, expect = _run(official_dir, variant, amp=True)
-    # spec 2.6: the official predictions are bf16 values; fp32 agreement about 1e-2
+    # official predictions are bf16 values; fp32 agrees to about 1e-2
+    # (docs/official-model.md, "Numerics of the official run (bf16)")
     assert out.pred.dtype == torch.float32
     assert torch.equal(out.pred, out.pred.to(BF16).float())
     assert (out.pred - expect["pred"][:, 0]).abs().max() < 1.6e-2
