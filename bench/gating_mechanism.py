@@ -29,6 +29,7 @@ import torch
 
 import regfind
 from regfind.evaluate.gating import mask_gating
+from regfind.inputs.build import for_gene
 from regfind.inputs.profiles import demo_profile
 from regfind.model.context import resolve_model
 
@@ -52,7 +53,7 @@ def gene_inputs():
     src = demo_profile().sources("demo")
     for i in range(801, 801 + n_genes):
         gene = src.annotation.lookup(f"SIM{i:04d}")
-        yield regfind.inputs.build.for_gene(gene.gene_id, sources=src, window=m.config.seq_range)
+        yield for_gene(gene.gene_id, sources=src, window=m.config.seq_range)
 
 
 
