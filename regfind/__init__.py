@@ -18,7 +18,7 @@ _LAZY = {
     "attribute": "regfind.scores.attribution",
     "write_report": "regfind.look.report",
     "Locus": "regfind.coords",
-    "load_model": "regfind.model.checkpoint",
+    "load_model": "regfind.model.context",
     "save_model": "regfind.model.checkpoint",
     "Seq2Exp": "regfind.model.seq2exp",
     "Seq2ExpConfig": "regfind.model.config",

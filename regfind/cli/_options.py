@@ -20,8 +20,9 @@ import click
 class OutputPath(click.Path):
     """An output file (or folder, ``dir_okay=True``) whose location is checked before any work.
 
-    The nearest existing ancestor must be a writable folder, and the path itself must not be a
-    folder (for files), so a long run never ends in a traceback at write time.
+    A file's folder must exist and be writable (a mistyped path fails instead of creating
+    folders); an output folder may be new, under a writable existing folder. The path itself
+    must not be a folder (for files), so a long run never ends in a traceback at write time.
     """
 
     name = "output"
@@ -37,10 +38,15 @@ class OutputPath(click.Path):
         if not self.is_dir and path.is_dir():
             self.fail(f"{path} is a folder; give a file name", param, ctx)
         parent = path.parent if not path.exists() else path if path.is_dir() else path.parent
-        while not parent.exists() and parent != parent.parent:
-            parent = parent.parent
-        if not parent.is_dir():
-            self.fail(f"cannot write {path}: {parent} is a file, not a folder", param, ctx)
+        nearest = parent
+        while not nearest.exists() and nearest != nearest.parent:
+            nearest = nearest.parent
+        if not nearest.is_dir():
+            self.fail(f"cannot write {path}: {nearest} is a file, not a folder", param, ctx)
+        if not self.is_dir and not parent.exists():  # a typo must not leave stray folders
+            self.fail(f"cannot write {path}: folder {parent} does not exist; create it first",
+                      param, ctx)
+        parent = nearest
         if not os.access(parent, os.W_OK | os.X_OK):
             self.fail(f"cannot write {path}: folder {parent} is not writable", param, ctx)
         if path.exists() and not path.is_dir() and not os.access(path, os.W_OK):

@@ -29,18 +29,18 @@ def run_call(*, output: Path, cutoff_analysis: bool, **options: Any) -> None:
         from regfind.intervals.caller import cutoff_analysis_tsv
 
         click.echo(cutoff_analysis_tsv(cutoff_table(result)), nl=False)
-    _report(result, output)
+    _report(result, output, options.get("track"))
 
 
 def run_merge(dirs: list[Path], output: Path, track: Path | None, trackline: bool) -> None:
     """Run ``regfind merge`` (see its help): :func:`regfind.calling.files.merge_to_files`."""
     from regfind.calling.files import merge_to_files
 
-    _report(merge_to_files(dirs, output, track=track, trackline=trackline), output)
+    _report(merge_to_files(dirs, output, track=track, trackline=trackline), output, track)
 
 
-def _report(result: Any, output: Path) -> None:
+def _report(result: Any, output: Path, track: Path | None = None) -> None:
     click.echo(f"{result!r}", err=True)
-    click.echo(f"wrote {output} (+ .tsv, .json)", err=True)
+    click.echo(f"wrote {output} (+ .tsv, .json)" + (f" and {track}" if track else ""), err=True)
     for gene, reason in result.skipped:
         click.echo(f"skipped {gene}: {reason}", err=True)

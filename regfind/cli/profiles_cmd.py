@@ -57,7 +57,7 @@ def _builtin_demo(name: str, model: str) -> int:
                f"--cell {name} -o regions.bed`")
     if not (folder / MANIFEST).is_file():
         click.echo(f"  {'not built':<10} {'data':<24} {folder} (made on first use, about "
-                   "three minutes)")
+                   "a minute)")
         return 0
     problems = 0
     for label, file, status in load_profiles(folder / "profiles.toml")[name].check_files():

@@ -37,7 +37,11 @@ def variants(variants: Path, cell: str, profile: str | None, config: Path | None
              model_path: str | None, device: str | None, genes: tuple[str, ...],
              genes_file: Path | None, output: Path, vcf_out: Path | None, rules: Any,
              max_allele: int, batch_size: int, precision: str, resume: bool) -> None:
-    """Score VARIANTS (VCF, VCF.gz or TSV chrom/pos/ref/alt): expression and regions, REF vs ALT."""
+    """Score VARIANTS: expression and regions, REF against ALT.
+
+    VARIANTS is a VCF, a VCF.gz, or a TSV whose header row names the columns chrom, pos, ref and
+    alt (pos 1-based, as in a VCF).
+    """
     import shutil
 
     from tqdm import tqdm

@@ -219,7 +219,7 @@ def demo_profile() -> Profile:
     """Return the built-in ``demo`` profile: the simulated demo genome and its bundled model.
 
     The data are regenerated deterministically on first use (``regfind simulate``, seed 0,
-    about three minutes on two cores) into the user cache and verified against their
+    about a minute) into the user cache and verified against their
     recorded checksums; the model is :data:`DEMO_MODEL`.
     """
     from dataclasses import replace
@@ -406,6 +406,11 @@ def profile_for_cell(cell: str, profile: str | None = None,
     how = (f"add a [profiles.NAME.cells.{cell}] table to {path}" if path.is_file() else
            f"there is no profiles file at {path}; create one with a "
            f"[profiles.NAME.cells.{cell}] table")
-    raise ConfigError(f"unknown cell type {cell!r}; available: {_available(config)}. To use "
+    import difflib
+
+    known = [n.split(" (")[0] for n in _available(config).split(", ") if n]
+    close = difflib.get_close_matches(cell, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(f"unknown cell type {cell!r}; {hint}available: {_available(config)}. To use "
                       f"{cell}: {how} (docs/inputs.md; `regfind fetch --dry-run {cell}` lists "
                       "reference data), or pass --config FILE")

@@ -30,7 +30,7 @@ from scipy.special import betaincinv
 
 from regfind._env import package_versions
 from regfind.calling.api import CallResult, call
-from regfind.errors import ConfigError, DataError
+from regfind.errors import ConfigError, DataError, RegfindWarning
 from regfind.io.bed import atomic_write, read_bed
 from regfind.look.plot._result import cutoff_of, window_tracks
 from regfind.model.inference import GeneMask
@@ -38,7 +38,7 @@ from regfind.model.inference import GeneMask
 __all__ = ["report", "write_report"]
 
 _ANCHOR = re.compile(r"[^A-Za-z0-9_-]+")
-_EDGE_BP = 5_000
+_EDGE_FRACTION = 0.05  # "near the window edge": the outer 5% on each side (10 kb of 200 kb)
 #: Bases of sequence motif discovery reads at most (the first genes' windows that fit: 25
 #: windows of 200 kb); TF-MoDISco's arrays are several times this many floats.
 DISCOVERY_BASES = 5_000_000
@@ -89,6 +89,11 @@ def report(genes: str | Sequence[str], cell: str | None = None, output: str | os
         gene, reason = result.skipped[0]
         raise DataError(f"no gene could be called for the report; nothing written. {gene}: "
                         f"{reason}")
+    import warnings
+
+    for gene, reason in result.skipped:
+        warnings.warn(f"{gene}: skipped, not in the report ({reason})", RegfindWarning,
+                      stacklevel=2)
     return write_report(result, sources, output, peaks=peaks, truth=truth,
                         attributions=attributions, motifs=motifs, discovery=discovery,
                         browser=browser, image_format=image_format)
@@ -302,12 +307,13 @@ def _notes(gm: GeneMask, regions: pd.DataFrame, truth: pd.DataFrame | None) -> l
              "cannot be selected."]
     if len(regions):
         far = int(regions["distance_to_tss"].abs().max())
-        near_edge = int(((regions["start"] - loc.start < _EDGE_BP)
-                         | (loc.end - regions["end"] < _EDGE_BP)).sum())
+        edge = max(1, int(_EDGE_FRACTION * loc.window))
+        near_edge = int(((regions["start"] - loc.start < edge)
+                         | (loc.end - regions["end"] < edge)).sum())
         notes.append(f"Farthest region: {far / 1000:.1f} kb from the TSS.")
         if near_edge:
-            notes.append(f"{near_edge} region(s) within {_EDGE_BP // 1000} kb of the window "
-                         "edge: elements just outside may matter too.")
+            notes.append(f"{near_edge} region(s) within {edge:,} bp of the window edge (its "
+                         "outer 5%): elements just outside may matter too.")
     if truth is not None:
         t = truth[truth["chrom"] == loc.chrom]
         inside = int(((t["start"] >= loc.start) & (t["end"] <= loc.end)).sum())

@@ -27,7 +27,7 @@ from regfind.errors import ConfigError
 if TYPE_CHECKING:
     from regfind.inputs.sources import Sources
 
-__all__ = ["RunContext", "open_run", "resolve_model"]
+__all__ = ["RunContext", "load_model", "open_run", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,34 @@ class RunContext:
         """Plain values from which another process re-opens the same run (:func:`open_run`)."""
         return {"cell": self.cell, "profile": self.profile, "config": self.config,
                 "model": str(self.model_path) if self.model_path else None}
+
+
+def load_model(ref: str | os.PathLike[str], *, device: Any = None) -> Any:
+    """Load a model from any reference :func:`resolve_model` takes (``regfind.load_model``).
+
+    Parameters
+    ----------
+    ref : str or path
+        A checkpoint file, a model folder, a zoo name (``"demo-soft"``) or a ``models/``
+        folder name.
+    device : str or torch.device, optional
+        Where to put the model; CUDA when available if not given.
+
+    Returns
+    -------
+    Seq2Exp
+        Loaded strictly (:func:`regfind.model.checkpoint.load_model`), in eval mode.
+
+    Raises
+    ------
+    ConfigError
+        Nothing of that name exists.
+    CheckpointError, UnsafeCheckpointError
+        As :func:`regfind.model.checkpoint.load_model`.
+    """
+    from regfind.model.checkpoint import load_model as load_checkpoint
+
+    return load_checkpoint(resolve_model(ref), device=device)
 
 
 def resolve_model(ref: str | os.PathLike[str], base: str | os.PathLike[str] | None = None

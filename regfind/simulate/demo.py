@@ -59,8 +59,8 @@ def ensure_demo_data(folder: str | Path | None = None, *, verify: bool = True) -
 
         from regfind.simulate import simulate
 
-        print(f"regfind: building the demo genome in {folder} (first use only; about three "
-              "minutes on two cores)", file=sys.stderr, flush=True)
+        print(f"regfind: building the demo genome in {folder} (first use only; about a "
+              "minute)", file=sys.stderr, flush=True)
         simulate(DEMO, folder, progress=True)
     if verify:
         try:

@@ -96,3 +96,35 @@ def test_variants_and_links_on_demo(fresh_home: Path, demo_genome: Path, run_cli
     header, *links = Path("links.tsv").read_text().splitlines()
     assert header.split("\t")[:3] == ["chr", "start", "end"] and links
     assert all(line.split("\t")[0] == "chr5" for line in links)
+
+
+def test_report_says_which_genes_it_skipped(fresh_home: Path, run_cli) -> None:
+    with pytest.warns(Warning, match="SIM9999: skipped, not in the report"):
+        code, _, err = run_cli(["report", "--gene", GENE, "--gene", "SIM9999", "--cell", "demo",
+                                "--no-motifs", "--no-browser", "-o", "r.html"])
+    assert code == 0, err and Path("r.html").exists()
+
+
+def test_output_in_a_missing_folder_fails_before_work(fresh_home: Path, run_cli) -> None:
+    code, _, err = run_cli(["call", "--gene", GENE, "--cell", "demo", "-o", "nodir/r.bed"])
+    assert code == 2 and "folder nodir does not exist; create it first" in err
+    assert not Path("nodir").exists()
+
+
+def test_region_outside_the_window_is_reported_1_based(fresh_home: Path, run_cli) -> None:
+    code, _, err = run_cli(["plot", "locus", "--gene", GENE, "--cell", "demo", "-o", "l.png",
+                            "--region", "chr5:50,000-60,000"])
+    assert code == 1 and "region chr5:50,000-60,000 does not overlap the window" in err
+    assert "chr5:2,001-12,000 (1-based" in err and not Path("l.png").exists()
+
+
+def test_load_model_takes_a_zoo_name() -> None:
+    import regfind
+
+    model = regfind.load_model("demo-soft", device="cpu")
+    assert model.config.seq_range == 10_000 and model.source["format"] == "regfind-seq2exp"
+
+
+def test_misspelt_cell_gets_a_suggestion(fresh_home: Path, run_cli) -> None:
+    code, _, err = run_cli(["call", "--gene", GENE, "--cell", "dmeo", "-o", "k.bed"])
+    assert code == 1 and "unknown cell type 'dmeo'; did you mean 'demo'?" in err

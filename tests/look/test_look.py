@@ -320,8 +320,10 @@ def test_report_self_contained(profile, sources, result, tmp_path):
     from regfind.look.report import report
 
     peaks = pd.DataFrame({"chrom": ["chr1"], "start": [2300], "end": [2500]})
-    out = report(["GENE1", "GENE4", "NOPE"], "demo", tmp_path / "r.html", config=profile,
-                 peaks=peaks, motifs=M.load_jaspar(["MA0139.2", "MA0079"]), top_fraction=0.2)
+    with pytest.warns(Warning, match="NOPE: skipped, not in the report"):
+        out = report(["GENE1", "GENE4", "NOPE"], "demo", tmp_path / "r.html", config=profile,
+                     peaks=peaks, motifs=M.load_jaspar(["MA0139.2", "MA0079"]),
+                     top_fraction=0.2)
     text = out.read_text()
     p = _parse(text)
     assert not [r for r in p.refs if r.lower().startswith(("http:", "https:", "//"))]
@@ -370,3 +372,17 @@ def test_report_discovery_reads_at_most_its_bases(result, sources, tmp_path, mon
     assert "From the mask (1 windows: the first 1 genes of 2, to bound memory)" in text
     assert 'id="discovered"' not in R.write_report(
         result, sources, tmp_path / "n.html", motifs=False, browser=False).read_text()
+
+
+def test_faithfulness_figure_labels_mean_curves_and_refuses_mixed_genes() -> None:
+    rows = [("mask", "deletion", f, v) for f, v in ((0, 1.0), (0.5, 0.4), (1, 0.0))]
+    mean = pd.DataFrame(rows, columns=["method", "curve", "fraction", "value"]).assign(genes=2)
+    fig = plot.faithfulness_curves(mean, kind="curve")
+    assert fig.axes[0].get_ylabel().startswith("mean normalised prediction")
+    assert "AUC 0.45" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    two = pd.concat([mean.drop(columns="genes").assign(gene=g) for g in ("A", "B")])
+    with pytest.raises(InputError, match="curves of 2 genes"):
+        plot.faithfulness_curves(two, kind="curve")
+    one = two[two["gene"] == "A"]
+    assert plot.faithfulness_curves(one, kind="curve").axes[0].get_ylabel() == (
+        "predicted log10(CAGE+1)")

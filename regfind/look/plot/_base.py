@@ -80,8 +80,10 @@ def parse_region(region: str | tuple[int, int], locus: Locus) -> tuple[int, int]
         start, end = (int(v) for v in region)
     lo, hi = max(start, locus.clipped_start), min(end, locus.clipped_end)
     if hi <= lo:
-        raise CoordinateError(f"region {start}-{end} does not overlap the window "
-                              f"{locus.chrom}:{locus.clipped_start}-{locus.clipped_end}")
+        shown = region if isinstance(region, str) else f"[{start}, {end})"
+        raise CoordinateError(f"region {shown} does not overlap the window "
+                              f"{locus.chrom}:{locus.clipped_start + 1:,}-{locus.clipped_end:,} "
+                              "(1-based, as a genome browser shows it)")
     return lo, hi
 
 

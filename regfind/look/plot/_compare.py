@@ -87,7 +87,7 @@ def pr_curves(curves: pd.DataFrame | Mapping[str, pd.DataFrame], *,
 
 def faithfulness_curves(curves: pd.DataFrame | Mapping[str, pd.DataFrame], *,
                         x: str = "fraction", y: str = "value", kind: str = "curve",
-                        ylabel: str = "predicted log10(CAGE+1)", dpi: int = 120,
+                        ylabel: str | None = None, dpi: int = 120,
                         path: str | os.PathLike[str] | None = None) -> Figure:
     """Draw deletion and insertion curves per method, one panel per curve kind.
 
@@ -98,7 +98,9 @@ def faithfulness_curves(curves: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         (fraction of bases removed or kept, 0-1) and ``y`` (the prediction).
     x, y, kind : str
         Column names.
-    ylabel : str
+    ylabel : str, optional
+        Default: "mean normalised prediction" for a table of mean curves (a ``genes``
+        column, ``regfind faithfulness --mean-curves``), else "predicted log10(CAGE+1)".
     dpi : int, default 120
     path : path-like, optional
         Also save the figure there.
@@ -107,8 +109,19 @@ def faithfulness_curves(curves: pd.DataFrame | Mapping[str, pd.DataFrame], *,
     -------
     matplotlib.figure.Figure
         The legend gives each curve's area (trapezoid over ``x``).
+
+    Raises
+    ------
+    InputError
+        The table holds the curves of several genes (one line per method would join them).
     """
     table = _long(curves, (x, y, kind))
+    if "gene" in table.columns and table["gene"].nunique() > 1:
+        raise InputError(f"the table holds the curves of {table['gene'].nunique()} genes: draw "
+                         "their mean (regfind faithfulness --mean-curves) or one gene's rows")
+    if ylabel is None:
+        ylabel = ("mean normalised prediction\n(1 = full window, 0 = promoter only)"
+                  if "genes" in table.columns else "predicted log10(CAGE+1)")
     kinds = list(dict.fromkeys(table[kind]))
     fig = new_figure(4.6 * max(1, len(kinds)), 4.2, dpi)
     axes = np.atleast_1d(fig.subplots(1, max(1, len(kinds)), sharey=True))
