@@ -56,7 +56,6 @@ _DTYPES: Final = {
     "strand": object, "signalValue": np.float64, "pValue": np.float64, "qValue": np.float64,
     "peak": np.int64, "value": np.float32,
 }  # fmt: skip
-_HEADER_PREFIXES: Final = HEADER_PREFIXES
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +116,7 @@ def _read_table(
     with open_text(path) as fh:
         lines = fh.readlines()
     header = [ln for ln in lines if ln.startswith("#")]
-    text = "".join(line for line in lines if not line.startswith(_HEADER_PREFIXES))
+    text = "".join(line for line in lines if not line.startswith(HEADER_PREFIXES))
     if not text.strip():
         names = columns or _BED_COLUMNS[:3]
         return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, object)) for c in names})

@@ -162,6 +162,18 @@ def test_compare_a_set_named_like_a_summary_column() -> None:
     assert "regions" in res.format_upset()
 
 
+def _interrupt_after(n: int):
+    """A stand-in for the call's progress bar that presses Ctrl-C after ``n`` genes."""
+    def bar(tqdm, total, initial=0, progress=True):
+        def wrap(items):
+            for i, item in enumerate(items):
+                if i == n:
+                    raise KeyboardInterrupt
+                yield item
+        return wrap
+    return bar
+
+
 def test_interrupted_call_says_how_to_resume(tmp_path: Path, run_cli, monkeypatch) -> None:
     """Ctrl-C after some genes: the message names the kept genes and --resume; a rerun says
     how many it reuses."""
@@ -173,18 +185,10 @@ def test_interrupted_call_says_how_to_resume(tmp_path: Path, run_cli, monkeypatc
     toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"), genes=genes)
     real = run_mod._progress_bar
 
-    def interrupt_after_two(tqdm, total, initial=0, progress=True):
-        def wrap(items):
-            for i, item in enumerate(items):
-                if i == 2:
-                    raise KeyboardInterrupt
-                yield item
-        return wrap
-
     out = tmp_path / "calls.bed"
     argv = ["call", "--gene", "G000", "--gene", "G001", "--gene", "G002", "--gene", "G003",
             "--cell", "demo", "--config", toml, "-o", out, "--batch-size", "1"]
-    monkeypatch.setattr(run_mod, "_progress_bar", interrupt_after_two)
+    monkeypatch.setattr(run_mod, "_progress_bar", _interrupt_after(2))
     code, _, err = run_cli(argv)
     assert code == 130 and not out.exists()
     assert "interrupted: 2 finished gene(s) are kept in" in err and "--resume" in err
@@ -333,19 +337,11 @@ def test_resume_with_other_rules_is_refused(tmp_path: Path, run_cli, monkeypatch
 
     toml = write_profile(tmp_path / "p", save_tiny_model(tmp_path / "p" / "model"))
 
-    def interrupt_after_one(tqdm, total, initial=0, progress=True):
-        def wrap(items):
-            for i, item in enumerate(items):
-                if i == 1:
-                    raise KeyboardInterrupt
-                yield item
-        return wrap
-
     out = tmp_path / "calls.bed"
     argv = ["call", "--gene", "GENE1", "--gene", "GENE4", "--gene", "GENE5", "--cell", "demo",
             "--config", toml, "-o", out, "--batch-size", "1"]
     real = run_mod._progress_bar
-    monkeypatch.setattr(run_mod, "_progress_bar", interrupt_after_one)
+    monkeypatch.setattr(run_mod, "_progress_bar", _interrupt_after(1))
     assert run_cli(argv)[0] == 130
     monkeypatch.setattr(run_mod, "_progress_bar", real)
     code, _, err = run_cli([*argv, "--top-fraction", "0.2", "--resume"])
